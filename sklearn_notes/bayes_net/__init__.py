@@ -1,0 +1,3 @@
+"""Discrete Bayesian networks and d-separation (notes: Bayesian network, d-separation)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Linear models trained by gradient descent (notes: loss functions, ridge, lasso, GD, logistic)."""
+
+__all__ = []

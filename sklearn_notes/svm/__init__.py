@@ -1,0 +1,3 @@
+"""Kernel support-vector machines solved by SMO (notes: hard/soft margin, dual, KKT, kernels)."""
+
+__all__ = []

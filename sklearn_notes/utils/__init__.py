@@ -1,0 +1,7 @@
+"""Shared utilities: PSD test, KL divergences, estimator discovery."""
+
+from ._discovery import all_estimators
+from ._divergence import gaussian_kl, kl_divergence
+from ._psd import is_psd
+
+__all__ = ["all_estimators", "gaussian_kl", "is_psd", "kl_divergence"]
