@@ -5,7 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.abspath(".."))
 
-import sklearn_notes  # noqa: E402
+import sklearn_notes
 
 project = "sklearn-notes"
 author = "sklearn-notes developers"

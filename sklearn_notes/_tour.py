@@ -29,7 +29,9 @@ def _moons(random_state):
 
 
 def _blobs(random_state):
-    return datasets.make_blobs(n_samples=1500, centers=4, cluster_std=1.5, random_state=random_state)
+    return datasets.make_blobs(
+        n_samples=1500, centers=4, cluster_std=1.5, random_state=random_state
+    )
 
 
 def _loader(load):

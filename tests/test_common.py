@@ -2,10 +2,10 @@
 pickle. Estimators come from ``all_estimators()``, so a new one is covered the moment it is exported.
 """
 
+import importlib
 import inspect
 import pickle
 import pkgutil
-import importlib
 
 import numpy as np
 import pytest

@@ -111,7 +111,9 @@ def gaussian_kl(mu0, cov0, mu1, cov1):
     mu0 = np.atleast_1d(np.asarray(mu0, dtype=np.float64))
     mu1 = np.atleast_1d(np.asarray(mu1, dtype=np.float64))
     if mu0.ndim != 1 or mu0.shape != mu1.shape:
-        raise ValueError(f"mu0 and mu1 must be vectors of one length, got {mu0.shape} and {mu1.shape}.")
+        raise ValueError(
+            f"mu0 and mu1 must be vectors of one length, got {mu0.shape} and {mu1.shape}."
+        )
     if not (np.all(np.isfinite(mu0)) and np.all(np.isfinite(mu1))):
         raise ValueError("The means contain NaN or infinity.")
     d = mu0.shape[0]

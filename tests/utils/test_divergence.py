@@ -81,7 +81,10 @@ def test_gaussian_kl_equals_numeric_integral_formula(d, seed):
     S1inv = np.linalg.inv(S1)
     diff = mu1 - mu0
     expected = 0.5 * (
-        np.trace(S1inv @ S0) + diff @ S1inv @ diff - d + np.log(np.linalg.det(S1) / np.linalg.det(S0))
+        np.trace(S1inv @ S0)
+        + diff @ S1inv @ diff
+        - d
+        + np.log(np.linalg.det(S1) / np.linalg.det(S0))
     )
     assert gaussian_kl(mu0, S0, mu1, S1) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 

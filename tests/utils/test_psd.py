@@ -16,8 +16,10 @@ def test_is_psd_gram_matrices_are_psd(A):
 
 
 @settings(max_examples=50, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)), elements=finite),
-       st.floats(0.1, 10))
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 6)), elements=finite),
+    st.floats(0.1, 10),
+)
 def test_is_psd_rejects_shifted_gram(A, shift):
     # Subtracting more than the smallest eigenvalue leaves a negative eigenvalue.
     G = A @ A.T
