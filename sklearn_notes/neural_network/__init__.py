@@ -1,3 +1,6 @@
-"""Perceptron, MLP with hand-written backprop, RNN/LSTM/GRU and CNN classifiers (notes: neural nets)."""
+"""Perceptron and multi-layer perceptrons with hand-written backprop (notes: Neural Network)."""
 
-__all__ = []
+from ._mlp import MLPClassifier, MLPRegressor
+from ._perceptron import Perceptron
+
+__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron"]
