@@ -127,9 +127,16 @@ def collect_entries():
 
 
 def _timed_fit(estimator, X, y):
-    start = time.perf_counter()
-    estimator.fit(X, y)
-    return time.perf_counter() - start
+    """Fit and return the time taken; a fit under a second is repeated and the faster run kept,
+    so that one-time costs (numba compilation or cache loading, lazy imports) are not counted."""
+    times = []
+    for _ in range(2):
+        start = time.perf_counter()
+        estimator.fit(X, y)
+        times.append(time.perf_counter() - start)
+        if times[0] >= 1.0:
+            break
+    return min(times)
 
 
 def _score(entry, estimator, X, y):
