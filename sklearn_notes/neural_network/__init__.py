@@ -1,6 +1,8 @@
-"""Perceptron and multi-layer perceptrons with hand-written backprop (notes: Neural Network)."""
+"""Perceptron, MLPs with hand-written backprop, CNN and RNN/LSTM/GRU classifiers (notes: Neural
+Network). The CNN and RNN classifiers import torch only when fitted."""
 
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import Perceptron
+from ._torch_classifiers import CNNClassifier, RNNClassifier
 
-__all__ = ["MLPClassifier", "MLPRegressor", "Perceptron"]
+__all__ = ["CNNClassifier", "MLPClassifier", "MLPRegressor", "Perceptron", "RNNClassifier"]

@@ -7,6 +7,7 @@ from sklearn.preprocessing import StandardScaler
 from .._tour import TourEntry
 from ._mlp import MLPClassifier, MLPRegressor
 from ._perceptron import Perceptron
+from ._torch_classifiers import CNNClassifier, RNNClassifier
 
 
 def _scaled(estimator):
@@ -50,5 +51,22 @@ TOUR = [
             neural_network.MLPRegressor(**_mlp_regressor_params(quick))
         ),
         score_name="R^2",
+    ),
+    TourEntry(
+        "CNNClassifier",
+        "digits",
+        make=lambda quick: _scaled(CNNClassifier(max_epochs=5 if quick else 30, random_state=0)),
+        reference=None,  # scikit-learn has no convolutional network
+        score_name="accuracy",
+    ),
+    TourEntry(
+        # digits read row by row: 8 time steps of 8 pixels
+        "RNNClassifier",
+        "digits",
+        make=lambda quick: _scaled(
+            RNNClassifier("gru", n_step_features=8, max_epochs=5 if quick else 30, random_state=0)
+        ),
+        reference=None,
+        score_name="accuracy",
     ),
 ]

@@ -1,0 +1,54 @@
+"""torch helpers shared by the torch-backed estimators (neural_network, generative).
+
+torch and skorch are an optional extra: they are imported here, on first use inside ``fit``, never
+at ``import sklearn_notes``.
+"""
+
+import contextlib
+
+import numpy as np
+
+__all__ = ["import_torch", "resolve_device", "seed_from", "torch_seeded"]
+
+
+def import_torch():
+    """Import and return ``(torch, skorch)``, or raise an ImportError that says how to get them."""
+    try:
+        import skorch
+        import torch
+    except ImportError as exc:
+        raise ImportError(
+            "This estimator needs torch and skorch: pip install 'sklearn-notes[deep]' "
+            "(install a CPU build of torch first on a machine without a GPU)."
+        ) from exc
+    return torch, skorch
+
+
+def resolve_device(device):
+    """Map ``"auto"`` to ``"cuda"`` when a GPU is available (else ``"cpu"``); check ``"cuda"``."""
+    torch, _ = import_torch()
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if str(device).startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was asked for, but torch sees no CUDA device.")
+    return device
+
+
+def seed_from(random_state):
+    """Draw a torch seed from a numpy RandomState (``check_random_state`` output)."""
+    return int(random_state.randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def torch_seeded(seed=None):
+    """Run a block on a fork of torch's global RNG (seeded with ``seed`` unless None).
+
+    skorch's data loaders (also when predicting) and torch's weight initialization draw from the
+    global generator; forking it makes a fit reproducible from ``random_state`` and leaves the
+    caller's own torch random stream exactly where it was.
+    """
+    torch, _ = import_torch()
+    with torch.random.fork_rng(devices=[]):
+        if seed is not None:
+            torch.manual_seed(seed)
+        yield
