@@ -1,4 +1,4 @@
-"""Test-session settings."""
+"""Test-session settings (doctests in sklearn_notes/ and tests/ alike)."""
 
 try:
     import torch
