@@ -1,3 +1,5 @@
 """Discrete Bayesian networks and d-separation (notes: Bayesian network, d-separation)."""
 
-__all__ = []
+from ._dag import DAG, Independence
+
+__all__ = ["DAG", "Independence"]
