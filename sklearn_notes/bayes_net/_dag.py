@@ -7,8 +7,8 @@ The notes: in a Bayes net, X and Y are conditionally independent given evidence 
 * W is a collider (``-> W <-``, a v-structure) and W or one of its descendants is in Z;
 
 X and Y are d-separated by Z when no trail between them is active. Testing all trails would be
-exponential; the *reachable* procedure of Koller & Friedman (Algorithm 3.1, "Bayes-ball") finds every
-node with an active trail from X in time linear in the size of the graph:
+exponential; the *reachable* procedure of Koller & Friedman (Algorithm 3.1, "Bayes-ball") finds
+every node with an active trail from X in time linear in the size of the graph:
 
 1. mark Z and all ancestors of Z (the colliders that observation opens);
 2. breadth-first search over (node, direction) pairs, direction "up" when arriving from a child and
@@ -68,9 +68,9 @@ def _reachable(
     """Koller & Friedman's Algorithm 3.1 over (node, direction) states.
 
     State ``2 * v`` is "at v, arrived from a child (travelling up)", ``2 * v + 1`` is "at v,
-    arrived from a parent (travelling down)". ``opened`` marks Z and its ancestors. The search stops
-    at the first unobserved node of ``targets``; it returns that state (or -1) and the predecessor of
-    every state, from which a trail can be read back.
+    arrived from a parent (travelling down)". ``opened`` marks Z and its ancestors. The search
+    stops at the first unobserved node of ``targets``; it returns that state (or -1) and the
+    predecessor of every state, from which a trail can be read back.
     """
     n = pa_ptr.shape[0] - 1
     pred = np.full(2 * n, -2, dtype=np.int64)
