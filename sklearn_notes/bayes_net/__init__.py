@@ -1,5 +1,7 @@
 """Discrete Bayesian networks and d-separation (notes: Bayesian network, d-separation)."""
 
+from ._bayes_net import CPT, BayesNet, n_free_parameters
 from ._dag import DAG, Independence
+from ._inference import variable_elimination
 
-__all__ = ["DAG", "Independence"]
+__all__ = ["CPT", "DAG", "BayesNet", "Independence", "n_free_parameters", "variable_elimination"]
