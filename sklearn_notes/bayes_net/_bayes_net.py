@@ -221,7 +221,8 @@ def _learn_column(name, raw, weight, n_bins, strategy, discretize):
             raise ValueError(f"Input X contains infinity (column {name!r}).")
         xu = x[keep]
         if discretize == "auto":
-            discretize = np.unique(xu).size > n_bins
+            # Continuous: a fractional value, or more distinct values than bins.
+            discretize = bool(np.any(xu != np.round(xu))) or np.unique(xu).size > n_bins
         if discretize:
             if strategy == "quantile":
                 qs = np.arange(1, n_bins) / n_bins
@@ -265,7 +266,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         configuration with no training row gets a uniform distribution.
     discretize : "auto", bool or list, default="auto"
         Which numeric columns are continuous and cut into ``n_bins`` bins. "auto": the numeric
-        columns with more than ``n_bins`` distinct training values; True: every numeric column;
+        columns with a non-integer value or more than ``n_bins`` distinct training values (so
+        small integer codes stay categories); True: every numeric column;
         False: none (every distinct value is a category); a list: those column names/indices.
         Non-numeric columns (e.g. strings) are always categorical.
     n_bins : int, default=5
@@ -498,8 +500,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         -------
         posterior : dict
             ``joint=False``: ``{variable: {state: probability}}``. ``joint=True``:
-            ``{(state of variables[0], state of variables[1], ...): probability}``, the states in the
-            order of ``variables``.
+            ``{(state of variables[0], state of variables[1], ...): probability}``, the states
+            in the order of ``variables``.
         """
         check_is_fitted(self)
         variables = [variables] if variables in self.dag_ else list(variables)

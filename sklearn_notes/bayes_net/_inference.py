@@ -1,12 +1,13 @@
-"""Exact inference by variable elimination (notes: Bayes' theorem, "marginalization", "normalization").
+"""Exact inference by variable elimination (notes: Bayes' theorem, marginalization,
+normalization).
 
 A Bayesian network's joint is the product of its conditional probability tables,
 :math:`P(v_1, \\ldots, v_n) = \\prod_i P(v_i \\mid \\mathrm{pa}(v_i))`. A posterior is the notes'
 marginalization (sum the hidden variables out) followed by normalization (divide by the sum over the
 query's states):
 
-.. math:: P(Q \\mid e) = \\frac{\\sum_{h} \\prod_i P(v_i \\mid \\mathrm{pa}(v_i))\\big|_{e}}
-                              {\\sum_{q} \\sum_{h} \\prod_i P(v_i \\mid \\mathrm{pa}(v_i))\\big|_{e}}.
+.. math:: P(Q \\mid e) = \\frac{\\sum_{h} \\prod_i P(v_i \\mid \\mathrm{pa}(v_i))|_{e}}
+          {\\sum_{q} \\sum_{h} \\prod_i P(v_i \\mid \\mathrm{pa}(v_i))|_{e}}.
 
 Summing the full product costs :math:`O(d^n)`; *variable elimination* pushes each sum inside the
 product, past the factors that do not mention the variable:
@@ -52,7 +53,8 @@ def elimination_order(scopes, eliminate, heuristic="min_fill"):
         The variables to order.
     heuristic : {"min_fill", "min_degree"}, default="min_fill"
         Next variable: the one whose elimination adds the fewest edges between its neighbours
-        (ties: fewest neighbours), or the one with the fewest neighbours. Ties go to the smallest id.
+        (ties: fewest neighbours), or the one with the fewest neighbours. Remaining ties go to
+        the smallest id.
 
     Returns
     -------
