@@ -69,16 +69,14 @@ class CPT:
             yield config, dict(zip(self.states, self.table[idx].tolist()))
 
     def __str__(self):
-        head = f"P({self.variable}" + (
-            f" | {', '.join(map(str, self.parents))})" if self.parents else ")"
-        )
-        cols = [str(s) for s in self.states]
-        lines = [head]
-        label_w = max([len(", ".join(map(str, c))) for c, _ in self.rows()] + [1])
-        widths = [max(len(c), 6) for c in cols]
-        lines.append(" " * label_w + "  " + "  ".join(c.rjust(w) for c, w in zip(cols, widths)))
-        for config, probs in self.rows():
-            label = ", ".join(map(str, config))
+        given = f" | {', '.join(map(str, self.parents))}" if self.parents else ""
+        labels = [", ".join(map(str, c)) for c, _ in self.rows()]
+        corner = ", ".join(map(str, self.parents))
+        label_w = max([len(s) for s in labels] + [len(corner)])
+        widths = [max(len(str(s)), 6) for s in self.states]
+        header = "  ".join(str(s).rjust(w) for s, w in zip(self.states, widths))
+        lines = [f"P({self.variable}{given})", corner.ljust(label_w) + "  " + header]
+        for label, (_, probs) in zip(labels, self.rows()):
             cells = [f"{p:.4f}".rjust(w) for p, w in zip(probs.values(), widths)]
             lines.append(label.ljust(label_w) + "  " + "  ".join(cells))
         return "\n".join(lines)
