@@ -175,6 +175,13 @@ class _Column:
             # Bins are (e_{k-1}, e_k]: np.searchsorted(side="left") counts edges strictly below x.
             codes[~missing] = np.searchsorted(self.edges, x[~missing], side="left")
             return codes
+        numeric = _numeric_states(self.states)
+        x = _as_float(values) if numeric is not None else None
+        if x is not None:  # sorted numeric categories: vectorized exact lookup
+            obs = ~missing
+            pos = np.minimum(np.searchsorted(numeric, x[obs]), len(numeric) - 1)
+            codes[obs] = np.where(numeric[pos] == x[obs], pos, -2)
+            return codes
         lookup = {s: i for i, s in enumerate(self.states)}
         for r in np.flatnonzero(~missing):
             codes[r] = lookup.get(_canonical(values[r]), -2)
@@ -199,6 +206,14 @@ def _canonical(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _numeric_states(states):
+    """The states as a sorted float array when they are all real numbers, else None."""
+    if not all(isinstance(s, numbers.Real) and not isinstance(s, bool) for s in states):
+        return None
+    arr = np.asarray(states, dtype=np.float64)
+    return arr if np.all(arr[1:] > arr[:-1]) else None
 
 
 def _sorted_states(values):
