@@ -304,7 +304,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         Inner bin edges of the discretized columns; bins are ``(e_{k-1}, e_k]``.
     n_features_in_ : int
         Number of feature columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when X is a DataFrame with string column names.
 
     See Also

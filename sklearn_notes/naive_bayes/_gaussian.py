@@ -168,7 +168,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         Absolute amount added to the variances.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X is a DataFrame with string column names.
 
     See Also
