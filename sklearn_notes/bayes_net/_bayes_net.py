@@ -247,7 +247,7 @@ def _learn_column(name, raw, weight, n_bins, strategy, discretize):
             labels += [f"({_fmt(a)}, {_fmt(b)}]" for a, b in zip(edges[:-1], edges[1:])]
             labels.append(f"> {_fmt(edges[-1])}")
             return _Column(name, edges, tuple(labels))
-        return _Column(name, None, _sorted_states(xu))
+        return _Column(name, None, _sorted_states(np.unique(xu)))
     try:
         return _Column(name, None, _sorted_states(used))
     except TypeError as exc:  # unhashable values, e.g. a dict
