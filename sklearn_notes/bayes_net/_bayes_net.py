@@ -640,7 +640,13 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         return total
 
     def n_free_parameters(self):
-        """Free parameters of the fitted network (see :func:`n_free_parameters`)."""
+        """Free parameters of the fitted network's CPTs.
+
+        Returns
+        -------
+        n_params : int
+            See :func:`n_free_parameters`.
+        """
         check_is_fitted(self)
         cards = {v: len(s) for v, s in self.states_.items()}
         return n_free_parameters(cards, {v: list(c.parents) for v, c in self.cpts_.items()})
@@ -648,19 +654,48 @@ class BayesNet(ClassifierMixin, BaseEstimator):
     # --- d-separation, delegated to the DAG --------------------------------------------------
 
     def is_d_separated(self, x, y, given=()):
-        """Whether ``given`` d-separates ``x`` and ``y`` in :attr:`dag_` (see
-        :meth:`DAG.is_d_separated`)."""
+        """Whether ``given`` d-separates ``x`` and ``y`` in :attr:`dag_`.
+
+        Parameters
+        ----------
+        x, y : node or collection of nodes
+        given : node or collection of nodes, default=()
+
+        Returns
+        -------
+        separated : bool
+            See :meth:`DAG.is_d_separated`.
+        """
         check_is_fitted(self)
         return self.dag_.is_d_separated(x, y, given)
 
     def explain(self, x, y, given=()):
-        """One active trail between ``x`` and ``y`` in :attr:`dag_`, or None (see
-        :meth:`DAG.explain`)."""
+        """One active trail between ``x`` and ``y`` in :attr:`dag_`, or None when d-separated.
+
+        Parameters
+        ----------
+        x, y : node or collection of nodes
+        given : node or collection of nodes, default=()
+
+        Returns
+        -------
+        trail : list or None
+            See :meth:`DAG.explain`.
+        """
         check_is_fitted(self)
         return self.dag_.explain(x, y, given)
 
     def markov_blanket(self, node):
-        """The Markov blanket of ``node`` in :attr:`dag_`."""
+        """The Markov blanket of ``node`` in :attr:`dag_` (parents, children, co-parents).
+
+        Parameters
+        ----------
+        node : hashable
+
+        Returns
+        -------
+        blanket : set
+        """
         check_is_fitted(self)
         return self.dag_.markov_blanket(node)
 

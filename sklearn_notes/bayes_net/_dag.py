@@ -339,11 +339,31 @@ class DAG:
         return {self.nodes[i] for i in idx}
 
     def parents(self, node):
-        """The parents of ``node``, as a list in index order."""
+        """The parents of ``node``.
+
+        Parameters
+        ----------
+        node : hashable
+
+        Returns
+        -------
+        parents : list
+            In the order of :attr:`nodes`.
+        """
         return [self.nodes[i] for i in self._parents_idx(self._idx(node))]
 
     def children(self, node):
-        """The children of ``node``, as a list in index order."""
+        """The children of ``node``.
+
+        Parameters
+        ----------
+        node : hashable
+
+        Returns
+        -------
+        children : list
+            In the order of :attr:`nodes`.
+        """
         return [self.nodes[i] for i in self._children_idx(self._idx(node))]
 
     def ancestors(self, nodes):
@@ -366,6 +386,10 @@ class DAG:
         """Parents, children and the children's other parents of ``node``.
 
         Given its Markov blanket, a node is independent of every other node.
+
+        Parameters
+        ----------
+        node : hashable
 
         Returns
         -------
