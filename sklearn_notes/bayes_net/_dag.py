@@ -223,10 +223,11 @@ class DAG:
     """
 
     def __init__(self, edges, nodes=None):
-        edges = [tuple(e) for e in edges]
+        edges = list(edges)
         for e in edges:
-            if len(e) != 2:
+            if isinstance(e, str) or not hasattr(e, "__len__") or len(e) != 2:
                 raise ValueError(f"An edge is a (parent, child) pair; got {e!r}.")
+        edges = [tuple(e) for e in edges]
         if nodes is None:
             names = list(dict.fromkeys(itertools.chain.from_iterable(edges)))
         else:

@@ -305,6 +305,20 @@ def test_bayesnet_discretizes_continuous_columns_and_reads_raw_evidence():
     assert len(integer_codes.states_["x0"]) == np.unique(np.round(x * 2)).size
 
 
+def test_bayesnet_sample_weight_equals_repeated_rows():
+    rng = np.random.RandomState(0)
+    X = np.column_stack([rng.normal(size=60), rng.randint(0, 3, 60)])
+    y = rng.randint(0, 2, 60)
+    w = rng.randint(0, 4, 60)
+    weighted = BayesNet(edges=[("y", "x0"), ("x0", "x1"), ("y", "x1")]).fit(X, y, sample_weight=w)
+    repeated = BayesNet(edges=[("y", "x0"), ("x0", "x1"), ("y", "x1")])
+    repeated.fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_array_equal(weighted.bin_edges_["x0"], repeated.bin_edges_["x0"])
+    for node in weighted.dag_.nodes:
+        np.testing.assert_allclose(weighted.cpts_[node].table, repeated.cpts_[node].table)
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X))
+
+
 def test_bayesnet_bad_structure_and_queries_raise():
     X = np.array([[0, 1], [1, 0], [1, 1]])
     y = np.array([0, 1, 1])

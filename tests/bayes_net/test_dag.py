@@ -244,6 +244,13 @@ def test_dag_self_loop_and_unknown_nodes_raise():
         g.explain("a", ["b", "q"])
 
 
+def test_dag_malformed_edges_raise():
+    with pytest.raises(ValueError, match="pair"):
+        DAG(["ab"])
+    with pytest.raises(ValueError, match="pair"):
+        DAG([("a", "b", "c")])
+
+
 def test_dag_non_disjoint_sets_raise():
     g = DAG([("a", "b"), ("b", "c")])
     with pytest.raises(ValueError, match="`x` and `y` must be disjoint"):
