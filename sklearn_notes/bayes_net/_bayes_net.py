@@ -224,6 +224,20 @@ def _sorted_states(values):
         return tuple(uniq)
 
 
+def _declared_column(name, raw, weight, declared):
+    """A column whose states the user listed: every observed value must be one of them."""
+    states = tuple(_canonical(v) for v in declared)
+    if len(set(states)) != len(states) or not states:
+        raise ValueError(f"categories[{name!r}] must list distinct states; got {list(declared)}.")
+    column = _Column(name, None, states)
+    keep = (weight > 0) & ~_is_missing(raw)
+    outside = raw[keep][column.encode(raw[keep]) == -2]
+    if outside.size:
+        shown = sorted({str(v) for v in outside})[:5]
+        raise ValueError(f"Column {name!r} holds values {shown} not in categories[{name!r}].")
+    return column
+
+
 def _learn_column(name, raw, weight, n_bins, strategy, discretize):
     """Categories, or bins for a continuous column, from the observed rows with positive weight."""
     keep = (weight > 0) & ~_is_missing(raw)
@@ -287,6 +301,11 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         Number of bins of a discretized column (fewer when quantiles coincide).
     strategy : {"quantile", "uniform"}, default="quantile"
         Bin edges at (sample-weighted) quantiles, or equally spaced between min and max.
+    categories : "auto" or dict, default="auto"
+        States of some columns, declared up front: ``{column: [state, ...]}`` (a column name, or
+        an index when X has no column names). Declared columns are never discretized; a state
+        with no training row still gets the pseudo-count ``alpha``, and a value outside the list
+        is an error in ``fit``. "auto": every column's states are learned from the data.
     elimination_order : {"min_fill", "min_degree"}, default="min_fill"
         Greedy heuristic choosing the order in which variable elimination sums variables out.
 
@@ -353,6 +372,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         "discretize": [StrOptions({"auto"}), "boolean", list, tuple],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "strategy": [StrOptions({"quantile", "uniform"})],
+        "categories": [StrOptions({"auto"}), dict],
         "elimination_order": [StrOptions({"min_fill", "min_degree"})],
     }
 
@@ -364,6 +384,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         discretize="auto",
         n_bins=5,
         strategy="quantile",
+        categories="auto",
         elimination_order="min_fill",
     ):
         self.edges = edges
@@ -372,6 +393,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         self.discretize = discretize
         self.n_bins = n_bins
         self.strategy = strategy
+        self.categories = categories
         self.elimination_order = elimination_order
 
     def __sklearn_tags__(self):
@@ -407,6 +429,20 @@ class BayesNet(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"discretize: unknown column {c!r}; columns: {names}.")
         return [name in chosen for name in names]
 
+    def _declared(self, names):
+        """{column name: declared states} from the ``categories`` parameter."""
+        if self.categories == "auto":
+            return {}
+        out = {}
+        for key, states in self.categories.items():
+            if key in names:
+                out[key] = list(states)
+            elif isinstance(key, numbers.Integral) and 0 <= key < len(names):
+                out[names[key]] = list(states)
+            else:
+                raise ValueError(f"categories: unknown column {key!r}; columns: {names}.")
+        return out
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Learn the states of every column and the CPTs (smoothed maximum likelihood).
@@ -435,8 +471,11 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             raise ValueError(f"target={self.target!r} is also a column name; rename one of them.")
 
         # 1. states of every column (categories or bins) and the code of every entry
+        declared = self._declared(names)
         columns = [
-            _learn_column(name, X[:, j], weight, self.n_bins, self.strategy, disc)
+            _declared_column(name, X[:, j], weight, declared[name])
+            if name in declared
+            else _learn_column(name, X[:, j], weight, self.n_bins, self.strategy, disc)
             for j, (name, disc) in enumerate(zip(names, self._discretized(names)))
         ]
         codes = np.column_stack([c.encode(X[:, j]) for j, c in enumerate(columns)] + [y_codes])
@@ -593,6 +632,20 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             )
             proba[impossible] = 1.0 / len(self.classes_)
         return proba
+
+    def predict_log_proba(self, X):
+        """Log posterior ``log P(target | row)``; missing entries are marginalized.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def predict(self, X):
         """Bayesian decision: the class of largest posterior.

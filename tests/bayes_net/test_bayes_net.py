@@ -305,6 +305,22 @@ def test_bayesnet_discretizes_continuous_columns_and_reads_raw_evidence():
     assert len(integer_codes.states_["x0"]) == np.unique(np.round(x * 2)).size
 
 
+def test_bayesnet_declared_categories_keep_unseen_states():
+    X = np.array([["low"], ["high"], ["low"], ["low"]], dtype=object)
+    y = np.array([0, 1, 0, 1])
+    model = BayesNet(categories={0: ["low", "mid", "high"]}, alpha=1.0).fit(X, y)
+    assert model.states_["x0"] == ("low", "mid", "high")
+    np.testing.assert_allclose(model.cpts_["x0"].table[0], [3 / 5, 1 / 5, 1 / 5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "mid" is a known state: no unseen-category warning
+        proba = model.predict_proba(np.array([["mid"]], dtype=object))
+    np.testing.assert_allclose(proba, [[0.5, 0.5]])  # mid equally likely under both classes
+    with pytest.raises(ValueError, match="not in categories"):
+        BayesNet(categories={0: ["low"]}).fit(X, y)
+    with pytest.raises(ValueError, match="unknown column"):
+        BayesNet(categories={"nope": ["low"]}).fit(X, y)
+
+
 def test_bayesnet_sample_weight_equals_repeated_rows():
     rng = np.random.RandomState(0)
     X = np.column_stack([rng.normal(size=60), rng.randint(0, 3, 60)])
