@@ -127,6 +127,33 @@ def test_bayesnet_d_separation_implies_independence_in_the_fitted_joint(net):
         np.testing.assert_allclose(lhs, rhs, atol=1e-14)
 
 
+def test_bayesnet_query_prunes_barren_nodes(monkeypatch):
+    """Descendants of neither the query nor the evidence never enter the elimination."""
+    import sklearn_notes.bayes_net._bayes_net as module
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 2, size=(100, 4))
+    y = rng.randint(0, 2, 100)
+    edges = [("x0", "y"), ("y", "x1"), ("x1", "x2"), ("x1", "x3")]
+    model = BayesNet(edges=edges).fit(X, y)
+    seen = []
+    real = module.variable_elimination
+
+    def spy(factors, *args, **kwargs):
+        seen.append({v for scope, _ in factors for v in scope})
+        return real(factors, *args, **kwargs)
+
+    monkeypatch.setattr(module, "variable_elimination", spy)
+    index = model.dag_._index
+    with_pruning = model.query("y", {"x0": 1})["y"]
+    assert seen[-1] == {index["x0"], index["y"]}  # x1, x2, x3 are barren
+    model.query("y", {"x2": 1})
+    assert index["x3"] not in seen[-1] and index["x2"] in seen[-1]
+    monkeypatch.undo()
+    expected = _enumerate(model, ["y"], {"x0": 1})
+    np.testing.assert_allclose(list(with_pruning.values()), expected, atol=1e-12)
+
+
 def test_bayesnet_elimination_heuristics_give_the_same_posterior():
     rng = np.random.RandomState(0)
     X = rng.randint(0, 3, size=(200, 4))
