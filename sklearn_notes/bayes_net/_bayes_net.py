@@ -150,8 +150,17 @@ def _as_float(values):
         return None
 
 
-def _fmt(x):
-    return f"{x:.4g}"
+def _interval_labels(edges):
+    """Readable, distinct labels of the bins ``(e_{k-1}, e_k]`` (4 significant digits, or more
+    when two edges would print alike)."""
+    for digits in range(4, 18):
+        text = [f"{e:.{digits}g}" for e in edges]
+        if len(set(text)) == len(text):
+            break
+    labels = [f"<= {text[0]}"]
+    labels += [f"({a}, {b}]" for a, b in zip(text[:-1], text[1:])]
+    labels.append(f"> {text[-1]}")
+    return tuple(labels)
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,8 @@ def _declared_column(name, raw, weight, declared):
 def _learn_column(name, raw, weight, n_bins, strategy, discretize):
     """Categories, or bins for a continuous column, from the observed rows with positive weight."""
     keep = (weight > 0) & ~_is_missing(raw)
+    if not keep.any():
+        raise ValueError(f"Column {name!r} has no observed value (with positive weight) in fit.")
     used = raw[keep]
     x = _as_float(raw)
     if x is not None:
@@ -257,10 +268,7 @@ def _learn_column(name, raw, weight, n_bins, strategy, discretize):
             else:
                 inner = np.linspace(xu.min(), xu.max(), n_bins + 1)[1:-1]
             edges = np.unique(inner)
-            labels = [f"<= {_fmt(edges[0])}"]
-            labels += [f"({_fmt(a)}, {_fmt(b)}]" for a, b in zip(edges[:-1], edges[1:])]
-            labels.append(f"> {_fmt(edges[-1])}")
-            return _Column(name, edges, tuple(labels))
+            return _Column(name, edges, _interval_labels(edges))
         return _Column(name, None, _sorted_states(np.unique(xu)))
     try:
         return _Column(name, None, _sorted_states(used))

@@ -327,6 +327,8 @@ def test_bayesnet_discretizes_continuous_columns_and_reads_raw_evidence():
     label = model.states_["x0"][0]
     assert model.query("y", {"x0": label})["y"][0] > 0.9
     assert model.score(x[:, None], y) > 0.95
+    close = BayesNet(n_bins=3).fit(np.array([[1.00001], [1.00002], [1.00003], [5.0]] * 3), [0] * 12)
+    assert len(set(close.states_["x0"])) == len(close.states_["x0"])  # distinct labels
     # explicit choice: no discretization makes every value a category
     integer_codes = BayesNet(discretize=False).fit(np.round(x[:, None] * 2), y)
     assert len(integer_codes.states_["x0"]) == np.unique(np.round(x * 2)).size
@@ -378,6 +380,8 @@ def test_bayesnet_bad_structure_and_queries_raise():
         model.query("y", {"y": 1})
     with pytest.raises(ValueError, match="is not a state of 'x0'"):
         model.query("y", {"x0": 5})
+    with pytest.raises(ValueError, match="no observed value"):
+        BayesNet().fit(np.array([[np.nan, 1.0], [np.nan, 0.0]]), [0, 1])
     mle = BayesNet(alpha=0.0).fit(X, y)
     with pytest.raises(ValueError, match="probability zero"):
         mle.query("y", {"x0": 0, "x1": 0})
