@@ -149,8 +149,10 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         Prior probabilities of the classes (non-negative, summing to 1). When None, the class
         frequencies of the training data.
     var_smoothing : float, default=1e-9
-        Fraction of the largest feature variance (of the data passed to the last ``fit`` or
-        ``partial_fit`` call, as in scikit-learn) added to every variance, for numerical stability.
+        Fraction of the largest feature variance added to every variance, for numerical
+        stability. The variance is that of all the data seen (by ``fit``, or by every
+        ``partial_fit`` call so far), so that ``partial_fit`` in chunks gives the model of one
+        ``fit``; scikit-learn's ``partial_fit`` uses the last batch's variance instead.
 
     Attributes
     ----------
@@ -254,8 +256,15 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         """Merge the batch (X, y) into the model; all state is assigned at the end."""
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        # As in scikit-learn, epsilon is a fraction of the largest variance of this batch.
-        epsilon = self.var_smoothing * np.max(np.var(X, axis=0))
+        # epsilon is a fraction of the largest feature variance of all the data seen so far, kept
+        # by the same streaming update (unweighted, as scikit-learn's fit): partial_fit in chunks
+        # then smooths exactly as one fit on all the data.
+        if first_call:
+            seen = (0, np.zeros(X.shape[1]), np.zeros(X.shape[1]))
+        else:
+            seen = self._seen
+        seen = (seen[0] + X.shape[0], *update_mean_variance(*seen, X))
+        epsilon = self.var_smoothing * np.max(seen[2])
         if first_call:
             n_classes, n_features = len(classes), X.shape[1]
             theta = np.zeros((n_classes, n_features), dtype=X.dtype)
@@ -293,6 +302,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(classes)
         self.theta_, self.var_, self.class_count_ = theta, var, class_count
         self.class_prior_, self.epsilon_ = priors, epsilon
+        self._seen = seen  # (count, mean, variance) of every feature over all samples seen
         return self
 
     def _check_priors(self, n_classes, dtype):
