@@ -141,7 +141,9 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
     Each feature is modelled, within each class, by a Gaussian with the maximum-likelihood mean and
     variance; the class prior is the (weighted) class frequency unless ``priors`` is given. A
     sample is assigned to the class of largest posterior (the Bayesian decision rule). Equal to
-    :class:`sklearn.naive_bayes.GaussianNB` to round-off, including through ``partial_fit``.
+    :class:`sklearn.naive_bayes.GaussianNB` to round-off; ``partial_fit`` in chunks equals one
+    ``fit`` on all the data (see ``var_smoothing`` for the one difference from scikit-learn's
+    ``partial_fit``).
 
     Parameters
     ----------
