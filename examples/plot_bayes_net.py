@@ -10,14 +10,14 @@ the alarm off, and the alarm makes John and Mary call. We sample data from known
 3. explaining away, with numbers: once the alarm rings, learning that there was an earthquake makes
    a burglary much less likely, although burglary and earthquake are marginally independent.
 
-The figure draws the network with matplotlib only (no graphviz).
+The figure draws the network with :func:`sklearn_notes.plot_dag` (matplotlib only, no graphviz).
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sklearn_notes import BayesNet
+from sklearn_notes import BayesNet, plot_dag
 from sklearn_notes.utils._examples import quick_mode, save_figure
 
 EDGES = [
@@ -42,51 +42,6 @@ def sample_alarm_network(n, rng):
         {"burglary": burglary, "earthquake": earthquake, "john_calls": john, "mary_calls": mary}
     ).astype(int)
     return X, alarm.astype(int)
-
-
-def layout(dag):
-    """Layered positions: a node's row is the length of the longest path from a root."""
-    depth = {}
-    for v in dag.topological_order():
-        depth[v] = 1 + max((depth[p] for p in dag.parents(v)), default=-1)
-    rows = {}
-    for v, d in depth.items():
-        rows.setdefault(d, []).append(v)
-    pos = {}
-    for d, nodes in rows.items():
-        for i, v in enumerate(nodes):
-            pos[v] = (i - (len(nodes) - 1) / 2, -d)
-    return pos
-
-
-def draw_dag(ax, dag, observed=(), trail=None, title=""):
-    """Nodes as circles (observed ones shaded), edges as arrows, an active trail in red."""
-    pos = layout(dag)
-    on_trail = set(zip(trail, trail[1:])) | set(zip(trail[1:], trail)) if trail else set()
-    for u, v in dag.edges:
-        color = "tab:red" if (u, v) in on_trail else "0.4"
-        ax.annotate(
-            "",
-            xy=pos[v],
-            xytext=pos[u],
-            arrowprops=dict(
-                arrowstyle="-|>",
-                color=color,
-                lw=2.5 if color != "0.4" else 1.2,
-                shrinkA=22,
-                shrinkB=22,
-            ),
-        )
-    for v, (x, y) in pos.items():
-        face = "0.75" if v in observed else "white"
-        ax.scatter([x], [y], s=2600, c=face, edgecolors="black", zorder=3)
-        ax.text(x, y, v.replace("_", "\n"), ha="center", va="center", fontsize=7, zorder=4)
-    xs = [p[0] for p in pos.values()]
-    ys = [p[1] for p in pos.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.set_title(title, fontsize=9)
-    ax.axis("off")
 
 
 def main():
@@ -146,7 +101,7 @@ def main():
     for k, (name, x, y, z, separated, trail) in enumerate(panels):
         ax = fig.add_subplot(2, 4, [1, 2, 3, 5, 6, 7][k])
         verdict = "d-separated" if separated else "d-connected"
-        draw_dag(ax, dag, observed=z, trail=trail, title=f"{name}\n{x} vs {y}: {verdict}")
+        plot_dag(dag, ax=ax, observed=z, trail=trail, title=f"{name}\n{x} vs {y}: {verdict}")
     ax = fig.add_subplot(1, 4, 4)
     labels = ["none", "J", "J, M", "A", "A, E"]
     ax.bar(labels, probs, color=["0.6", "0.6", "0.6", "tab:red", "tab:blue"])

@@ -3,5 +3,14 @@
 from ._bayes_net import CPT, BayesNet, n_free_parameters
 from ._dag import DAG, Independence
 from ._inference import variable_elimination
+from ._plot import plot_dag
 
-__all__ = ["CPT", "DAG", "BayesNet", "Independence", "n_free_parameters", "variable_elimination"]
+__all__ = [
+    "CPT",
+    "DAG",
+    "BayesNet",
+    "Independence",
+    "n_free_parameters",
+    "plot_dag",
+    "variable_elimination",
+]

@@ -273,3 +273,23 @@ def test_dag_handles_a_long_chain_without_recursion():
     assert not g.is_d_separated(0, n - 1)
     assert g.is_d_separated(0, n - 1, given=n // 2)
     assert len(g.explain(0, n - 1)) == n
+
+
+def test_plot_dag_draws_every_node_and_marks_the_trail():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Annotation
+
+    from sklearn_notes import plot_dag
+
+    g = DAG([("burglary", "alarm"), ("earthquake", "alarm"), ("alarm", "call")])
+    trail = g.explain("burglary", "earthquake", given="call")
+    ax = plot_dag(g, observed=["call"], trail=trail)
+    labels = sorted(t.get_text() for t in ax.texts if t.get_text())
+    assert labels == ["alarm", "burglary", "call", "earthquake"]
+    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
+    red = [a for a in arrows if a.arrow_patch.get_edgecolor()[0] > 0.7]
+    assert len(arrows) == 3 and len(red) == 2  # burglary -> alarm <- earthquake
+    plt.close(ax.figure)
