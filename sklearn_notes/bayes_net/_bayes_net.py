@@ -129,12 +129,21 @@ def n_free_parameters(cardinalities, parents):
 # --- columns: categories and bins --------------------------------------------------------------
 
 
+def _missing_scalar(v):
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN is the one value not equal to itself
+    except (TypeError, ValueError):  # pandas.NA: its comparisons are NA, not booleans
+        return True
+
+
 def _is_missing(values):
-    """NaN or None, element-wise, for any dtype."""
+    """NaN, None or pandas.NA, element-wise, for any dtype."""
     if values.dtype.kind == "f":
         return np.isnan(values)
     if values.dtype.kind == "O":
-        return np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool)
+        return np.fromiter((_missing_scalar(v) for v in values), bool, count=len(values))
     return np.zeros(values.shape, dtype=bool)
 
 
@@ -144,8 +153,11 @@ def _as_float(values):
         return values.astype(np.float64)
     if values.dtype.kind != "O":
         return None
+    missing = _is_missing(values)
     try:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+        return np.array(
+            [np.nan if m else float(v) for v, m in zip(values, missing)], dtype=np.float64
+        )
     except (TypeError, ValueError):
         return None
 

@@ -311,7 +311,7 @@ def test_bayesnet_strings_dataframes_and_unseen_categories():
         proba = model.predict_proba(new)
     assert len(caught) == 1 and "never seen" in str(caught[0].message)
     assert "snow" in str(caught[0].message) and "hail" in str(caught[0].message)
-    as_missing = pd.DataFrame({"outlook": [None, "sunny", None], "windy": ["no", None, "yes"]})
+    as_missing = pd.DataFrame({"outlook": [None, "sunny", np.nan], "windy": ["no", pd.NA, "yes"]})
     np.testing.assert_allclose(proba, model.predict_proba(as_missing))
     assert model.score(X, y) > 0.8
 

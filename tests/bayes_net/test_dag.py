@@ -91,6 +91,9 @@ def test_dag_d_separation_agrees_with_networkx(dag):
     for _ in range(8):
         x, y, z = _random_query(n, rng)
         assert graph.is_d_separated(x, y, z) == nx.is_d_separator(ref, {x}, {y}, set(z))
+        reach = graph.active_trail_nodes(x, z)
+        for v in set(range(n)) - {x} - set(z):
+            assert (v in reach) == (not nx.is_d_separator(ref, {x}, {v}, set(z)))
     # sets of nodes on each side
     nodes = rng.permutation(n)
     k = max(1, n // 3)
