@@ -562,7 +562,8 @@ class DAG:
     def independencies(self):
         """Every pairwise statement ``x ⊥ y | Z`` of the graph, with Z a minimal separator.
 
-        A pair is listed when it is not adjacent (adjacent nodes are never separable).
+        A pair is listed when it is not adjacent (adjacent nodes are never separable). This runs
+        one separator search per pair, O(n_nodes**2) searches: it is meant for small graphs.
 
         Returns
         -------
