@@ -1,3 +1,16 @@
 """Discrete Bayesian networks and d-separation (notes: Bayesian network, d-separation)."""
 
-__all__ = []
+from ._bayes_net import CPT, BayesNet, n_free_parameters
+from ._dag import DAG, Independence
+from ._inference import variable_elimination
+from ._plot import plot_dag
+
+__all__ = [
+    "CPT",
+    "DAG",
+    "BayesNet",
+    "Independence",
+    "n_free_parameters",
+    "plot_dag",
+    "variable_elimination",
+]

@@ -1,3 +1,5 @@
 """Naive Bayes classifiers (notes: Bayes' theorem, conditional independence, Bayesian decision)."""
 
-__all__ = []
+from ._gaussian import GaussianNB
+
+__all__ = ["GaussianNB"]

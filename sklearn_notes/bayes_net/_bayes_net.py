@@ -1,0 +1,782 @@
+"""A discrete Bayesian network that is a scikit-learn classifier (notes: "Bayesian Network",
+Bayes' theorem, MLE, Bayesian decision).
+
+The network factorizes the joint of the feature columns and the target into one conditional
+probability table (CPT) per node, :math:`P(v_1, \\ldots, v_n) = \\prod_i P(v_i \\mid
+\\mathrm{pa}(v_i))`. Each CPT is estimated by maximum likelihood with a Dirichlet pseudo-count
+``alpha`` (Laplace smoothing; plain MLE when ``alpha = 0``),
+
+.. math:: \\hat P(v = k \\mid \\mathrm{pa}(v) = j) = \\frac{N_{jk} + \\alpha}{\\sum_{k'} N_{jk'} +
+          \\alpha K_v},
+
+where :math:`N_{jk}` counts (weighted) training rows. Prediction is the Bayesian decision: the class
+of largest posterior :math:`P(y \\mid x)`, computed by variable elimination (see ``_inference``), so
+that missing entries are marginalized rather than imputed. With ``edges=None`` the structure is
+naive Bayes (the target is the only parent of every feature), the notes' conditional-independence
+assumption; any other DAG relaxes it.
+"""
+
+import numbers
+import warnings
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._dag import DAG
+from ._inference import BATCH, variable_elimination
+
+__all__ = ["CPT", "BayesNet", "n_free_parameters"]
+
+
+# --- readable conditional probability tables ---------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CPT:
+    """The conditional probability table ``P(variable | parents)`` of one node.
+
+    Attributes
+    ----------
+    variable : hashable
+        The node.
+    parents : tuple
+        Its parents, in the order of the table's leading axes.
+    states : tuple
+        The node's states (the table's last axis).
+    parent_states : tuple of tuple
+        The states of each parent.
+    table : ndarray of shape (*parent cardinalities, n_states)
+        ``table[j1, ..., jm, k] = P(variable = states[k] | parents = (j1, ..., jm))``; sums to 1
+        over the last axis.
+    """
+
+    variable: Hashable
+    parents: tuple
+    states: tuple
+    parent_states: tuple
+    table: np.ndarray
+
+    def rows(self):
+        """Yield ``(parent configuration, {state: probability})`` for every parent configuration."""
+        configs = np.ndindex(*self.table.shape[:-1])
+        for idx in configs:
+            config = tuple(self.parent_states[i][j] for i, j in enumerate(idx))
+            yield config, dict(zip(self.states, self.table[idx].tolist()))
+
+    def __str__(self):
+        given = f" | {', '.join(map(str, self.parents))}" if self.parents else ""
+        labels = [", ".join(map(str, c)) for c, _ in self.rows()]
+        corner = ", ".join(map(str, self.parents))
+        label_w = max([len(s) for s in labels] + [len(corner)])
+        widths = [max(len(str(s)), 6) for s in self.states]
+        header = "  ".join(str(s).rjust(w) for s, w in zip(self.states, widths))
+        lines = [f"P({self.variable}{given})", corner.ljust(label_w) + "  " + header]
+        for label, (_, probs) in zip(labels, self.rows()):
+            cells = [f"{p:.4f}".rjust(w) for p, w in zip(probs.values(), widths)]
+            lines.append(label.ljust(label_w) + "  " + "  ".join(cells))
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"CPT({self.variable!r} | {list(self.parents)!r}, shape={self.table.shape})"
+
+    def to_frame(self):
+        """The table as a pandas DataFrame (rows: parent configurations; columns: states)."""
+        import pandas as pd
+
+        configs, probs = zip(*self.rows())
+        index = (
+            pd.MultiIndex.from_tuples(configs, names=list(self.parents))
+            if self.parents
+            else pd.Index(["-"])
+        )
+        return pd.DataFrame([list(p.values()) for p in probs], index=index, columns=self.states)
+
+
+def n_free_parameters(cardinalities, parents):
+    """Free parameters of a discrete Bayesian network: ``sum_v (K_v - 1) * prod_{p in pa(v)} K_p``.
+
+    The notes' point: a full joint table over n variables with d states needs ``d**n - 1``
+    parameters; the naive Bayes factorization needs ``(K_y - 1) + n * K_y * (d - 1)``.
+
+    Parameters
+    ----------
+    cardinalities : dict of {node: int}
+    parents : dict of {node: list of nodes}
+
+    Returns
+    -------
+    n_params : int
+
+    Examples
+    --------
+    >>> cards = {"y": 2, "a": 3, "b": 3}
+    >>> n_free_parameters(cards, {"y": [], "a": ["y"], "b": ["y"]})  # naive Bayes
+    9
+    >>> n_free_parameters(cards, {"y": [], "a": ["y"], "b": ["y", "a"]})  # + edge a -> b
+    17
+    """
+    total = 0
+    for v, k in cardinalities.items():
+        total += (k - 1) * int(np.prod([cardinalities[p] for p in parents[v]], dtype=np.int64))
+    return total
+
+
+# --- columns: categories and bins --------------------------------------------------------------
+
+
+def _missing_scalar(v):
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN is the one value not equal to itself
+    except (TypeError, ValueError):  # pandas.NA: its comparisons are NA, not booleans
+        return True
+
+
+def _is_missing(values):
+    """NaN, None or pandas.NA, element-wise, for any dtype."""
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind == "O":
+        return np.fromiter((_missing_scalar(v) for v in values), bool, count=len(values))
+    return np.zeros(values.shape, dtype=bool)
+
+
+def _as_float(values):
+    """The column as float64, or None when it holds non-numeric values."""
+    if values.dtype.kind in "biuf":
+        return values.astype(np.float64)
+    if values.dtype.kind != "O":
+        return None
+    missing = _is_missing(values)
+    try:
+        return np.array(
+            [np.nan if m else float(v) for v, m in zip(values, missing)], dtype=np.float64
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _interval_labels(edges):
+    """Readable, distinct labels of the bins ``(e_{k-1}, e_k]`` (4 significant digits, or more
+    when two edges would print alike)."""
+    for digits in range(4, 18):
+        text = [f"{e:.{digits}g}" for e in edges]
+        if len(set(text)) == len(text):
+            break
+    labels = [f"<= {text[0]}"]
+    labels += [f"({a}, {b}]" for a, b in zip(text[:-1], text[1:])]
+    labels.append(f"> {text[-1]}")
+    return tuple(labels)
+
+
+@dataclass(frozen=True)
+class _Column:
+    """How one feature column maps raw values to state indices (learned in ``fit``)."""
+
+    name: Hashable
+    edges: np.ndarray | None  # inner bin edges for a discretized column, else None
+    states: tuple  # state labels: the categories, or readable intervals
+
+    def encode(self, values):
+        """State index per value; -1 for a missing value, -2 for a category never seen in fit."""
+        missing = _is_missing(values)
+        codes = np.full(values.shape, -1, dtype=np.int64)
+        if self.edges is not None:
+            x = _as_float(values)
+            if x is None:
+                raise ValueError(f"Column {self.name!r} was discretized in fit; got non-numbers.")
+            if np.isinf(x).any():
+                raise ValueError(f"Input X contains infinity (column {self.name!r}).")
+            # Bins are (e_{k-1}, e_k]: np.searchsorted(side="left") counts edges strictly below x.
+            codes[~missing] = np.searchsorted(self.edges, x[~missing], side="left")
+            return codes
+        numeric = _numeric_states(self.states)
+        x = _as_float(values) if numeric is not None else None
+        if x is not None:  # sorted numeric categories: vectorized exact lookup
+            obs = ~missing
+            pos = np.minimum(np.searchsorted(numeric, x[obs]), len(numeric) - 1)
+            codes[obs] = np.where(numeric[pos] == x[obs], pos, -2)
+            return codes
+        lookup = {s: i for i, s in enumerate(self.states)}
+        for r in np.flatnonzero(~missing):
+            codes[r] = lookup.get(_canonical(values[r]), -2)
+        return codes
+
+    def state_index(self, value):
+        """Index of one observed value (a state label, or a number for a discretized column)."""
+        if value in self.states:
+            return self.states.index(value)
+        if self.edges is not None and isinstance(value, numbers.Real):
+            return int(np.searchsorted(self.edges, float(value), side="left"))
+        canon = _canonical(value)
+        if canon in self.states:
+            return self.states.index(canon)
+        raise ValueError(f"{value!r} is not a state of {self.name!r}; states: {list(self.states)}.")
+
+
+def _canonical(value):
+    """Python scalars for numpy scalars, so that 1, 1.0 and np.int64(1) name the same category."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _numeric_states(states):
+    """The states as a sorted float array when they are all real numbers, else None."""
+    if not all(isinstance(s, numbers.Real) and not isinstance(s, bool) for s in states):
+        return None
+    arr = np.asarray(states, dtype=np.float64)
+    return arr if np.all(arr[1:] > arr[:-1]) else None
+
+
+def _sorted_states(values):
+    uniq = list(dict.fromkeys(_canonical(v) for v in values))
+    try:
+        return tuple(sorted(uniq))
+    except TypeError:  # mixed types (e.g. 1 and "a"): order of first appearance
+        return tuple(uniq)
+
+
+def _declared_column(name, raw, weight, declared):
+    """A column whose states the user listed: every observed value must be one of them."""
+    states = tuple(_canonical(v) for v in declared)
+    if len(set(states)) != len(states) or not states:
+        raise ValueError(f"categories[{name!r}] must list distinct states; got {list(declared)}.")
+    column = _Column(name, None, states)
+    keep = (weight > 0) & ~_is_missing(raw)
+    outside = raw[keep][column.encode(raw[keep]) == -2]
+    if outside.size:
+        shown = sorted({str(v) for v in outside})[:5]
+        raise ValueError(f"Column {name!r} holds values {shown} not in categories[{name!r}].")
+    return column
+
+
+def _learn_column(name, raw, weight, n_bins, strategy, discretize):
+    """Categories, or bins for a continuous column, from the observed rows with positive weight."""
+    keep = (weight > 0) & ~_is_missing(raw)
+    if not keep.any():
+        raise ValueError(f"Column {name!r} has no observed value (with positive weight) in fit.")
+    used = raw[keep]
+    x = _as_float(raw)
+    if x is not None:
+        if np.isinf(x).any():
+            raise ValueError(f"Input X contains infinity (column {name!r}).")
+        xu = x[keep]
+        if discretize == "auto":
+            # Continuous: a fractional value, or more distinct values than bins.
+            discretize = bool(np.any(xu != np.round(xu))) or np.unique(xu).size > n_bins
+        if discretize:
+            if strategy == "quantile":
+                qs = np.arange(1, n_bins) / n_bins
+                inner = np.quantile(xu, qs, weights=weight[keep], method="inverted_cdf")
+            else:
+                inner = np.linspace(xu.min(), xu.max(), n_bins + 1)[1:-1]
+            edges = np.unique(inner)
+            return _Column(name, edges, _interval_labels(edges))
+        return _Column(name, None, _sorted_states(np.unique(xu)))
+    try:
+        return _Column(name, None, _sorted_states(used))
+    except TypeError as exc:  # unhashable values, e.g. a dict
+        raise TypeError(
+            f"Column {name!r}: a category must be hashable; the argument must be a string or a "
+            f"number, got {type(next(v for v in used if not isinstance(v, Hashable))).__name__}."
+        ) from exc
+
+
+# --- the estimator -----------------------------------------------------------------------------
+
+
+class BayesNet(ClassifierMixin, BaseEstimator):
+    """Discrete Bayesian network classifier with exact inference by variable elimination.
+
+    The nodes are the feature columns (named after the DataFrame columns, else ``x0 … x{d-1}``)
+    plus the target node ``target``. Every node gets a conditional probability table learned by
+    smoothed maximum likelihood; predictions are posteriors ``P(target | observed columns)``.
+
+    Parameters
+    ----------
+    edges : list of (parent, child) pairs, default=None
+        The structure. None means naive Bayes: ``target -> column`` for every column. Columns that
+        no edge mentions are isolated nodes.
+    target : hashable, default="y"
+        Name of the target node (must differ from every column name).
+    alpha : float, default=1.0
+        Dirichlet pseudo-count added to every CPT cell (0: maximum likelihood). A parent
+        configuration with no training row gets a uniform distribution.
+    discretize : "auto", bool or list, default="auto"
+        Which numeric columns are continuous and cut into ``n_bins`` bins. "auto": the numeric
+        columns with a non-integer value or more than ``n_bins`` distinct training values (so
+        small integer codes stay categories); True: every numeric column;
+        False: none (every distinct value is a category); a list: those column names/indices.
+        Non-numeric columns (e.g. strings) are always categorical.
+    n_bins : int, default=5
+        Number of bins of a discretized column (fewer when quantiles coincide).
+    strategy : {"quantile", "uniform"}, default="quantile"
+        Bin edges at (sample-weighted) quantiles, or equally spaced between min and max.
+    categories : "auto" or dict, default="auto"
+        States of some columns, declared up front: ``{column: [state, ...]}`` (a column name, or
+        an index when X has no column names). Declared columns are never discretized; a state
+        with no training row still gets the pseudo-count ``alpha``, and a value outside the list
+        is an error in ``fit``. "auto": every column's states are learned from the data.
+    elimination_order : {"min_fill", "min_degree"}, default="min_fill"
+        Greedy heuristic choosing the order in which variable elimination sums variables out.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The target's states.
+    dag_ : DAG
+        The fitted structure.
+    cpts_ : dict of {node: CPT}
+        One readable conditional probability table per node (``print(cpts_[node])``).
+    states_ : dict of {node: tuple}
+        The states of each node: categories, readable bin intervals, or the classes.
+    bin_edges_ : dict of {column: ndarray}
+        Inner bin edges of the discretized columns; bins are ``(e_{k-1}, e_k]``.
+    n_features_in_ : int
+        Number of feature columns.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names, when X is a DataFrame with string column names.
+
+    See Also
+    --------
+    sklearn.naive_bayes.CategoricalNB : naive Bayes over categorical features (the default
+        structure, without missing-value marginalization).
+    sklearn_notes.GaussianNB : naive Bayes with Gaussian features.
+    sklearn_notes.DAG : the structure, with d-separation.
+
+    Notes
+    -----
+    Inference prunes *barren* nodes (those that are not ancestors of the query or the evidence:
+    they sum to one) and eliminates the others in min-fill (or min-degree) order. ``predict_proba``
+    runs one batched elimination for all rows: an observed entry is a one-hot factor and a missing
+    one (NaN/None, or a category never seen in fit) an all-ones factor, which marginalizes it.
+    In ``fit``, each CPT is counted over the rows that observe its node and the node's parents
+    (available-case analysis: unbiased when values are missing completely at random; full
+    maximum likelihood under missing data would need EM).
+
+    References
+    ----------
+    .. [1] D. Koller and N. Friedman, "Probabilistic Graphical Models", MIT Press, 2009,
+       chapters 9 (variable elimination) and 17 (parameter estimation).
+    .. [2] J. Pearl, "Probabilistic Reasoning in Intelligent Systems", Morgan Kaufmann, 1988.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_notes import BayesNet
+    >>> X = np.array([["sunny", "hot"], ["rainy", "mild"], ["sunny", "mild"], ["rainy", "hot"]] * 5,
+    ...              dtype=object)
+    >>> y = np.array(["no", "yes", "yes", "no"] * 5)
+    >>> clf = BayesNet(alpha=1.0).fit(X, y)
+    >>> clf.predict([["sunny", "hot"]])
+    array(['no'], dtype='<U3')
+    >>> round(clf.query("y", evidence={"x1": "mild"})["y"]["yes"], 3)
+    0.917
+    >>> clf.predict_proba([[None, "mild"]]).round(3)  # x0 missing: marginalized
+    array([[0.083, 0.917]])
+    """
+
+    _parameter_constraints = {
+        "edges": [list, tuple, None],
+        "target": [Hashable],
+        "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "discretize": [StrOptions({"auto"}), "boolean", list, tuple],
+        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
+        "strategy": [StrOptions({"quantile", "uniform"})],
+        "categories": [StrOptions({"auto"}), dict],
+        "elimination_order": [StrOptions({"min_fill", "min_degree"})],
+    }
+
+    def __init__(
+        self,
+        edges=None,
+        target="y",
+        alpha=1.0,
+        discretize="auto",
+        n_bins=5,
+        strategy="quantile",
+        categories="auto",
+        elimination_order="min_fill",
+    ):
+        self.edges = edges
+        self.target = target
+        self.alpha = alpha
+        self.discretize = discretize
+        self.n_bins = n_bins
+        self.strategy = strategy
+        self.categories = categories
+        self.elimination_order = elimination_order
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing entries are marginalized in predict
+        return tags
+
+    # --- fit ---------------------------------------------------------------------------------
+
+    def _check_X(self, X, reset):
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=reset)
+        if X.dtype.kind not in "biufO":  # e.g. fixed-width strings: keep the Python values
+            X = X.astype(object)
+        return X
+
+    def _column_names(self, n_features):
+        if hasattr(self, "feature_names_in_"):
+            return list(self.feature_names_in_)
+        return [f"x{j}" for j in range(n_features)]
+
+    def _discretized(self, names):
+        if self.discretize in ("auto", True, False):
+            return [self.discretize] * len(names)
+        chosen = set()
+        for c in self.discretize:
+            if isinstance(c, numbers.Integral) and not isinstance(c, bool):
+                if not 0 <= c < len(names):
+                    raise ValueError(f"discretize: column index {c} out of range.")
+                chosen.add(names[c])
+            elif c in names:
+                chosen.add(c)
+            else:
+                raise ValueError(f"discretize: unknown column {c!r}; columns: {names}.")
+        return [name in chosen for name in names]
+
+    def _declared(self, names):
+        """{column name: declared states} from the ``categories`` parameter."""
+        if self.categories == "auto":
+            return {}
+        out = {}
+        for key, states in self.categories.items():
+            if key in names:
+                out[key] = list(states)
+            elif isinstance(key, numbers.Integral) and 0 <= key < len(names):
+                out[names[key]] = list(states)
+            else:
+                raise ValueError(f"categories: unknown column {key!r}; columns: {names}.")
+        return out
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Learn the states of every column and the CPTs (smoothed maximum likelihood).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Any hashable values (numbers, strings). A missing entry (NaN/None) leaves its row out
+            of the counts of the CPTs that involve its column (available-case estimation).
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights: counts become weighted counts; quantile bins use weighted quantiles.
+
+        Returns
+        -------
+        self : BayesNet
+        """
+        X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False, reset=True)
+        if X.dtype.kind not in "biufO":
+            X = X.astype(object)
+        check_classification_targets(y)
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        classes, y_codes = np.unique(y, return_inverse=True)
+        names = self._column_names(X.shape[1])
+        if self.target in names:
+            raise ValueError(f"target={self.target!r} is also a column name; rename one of them.")
+
+        # 1. states of every column (categories or bins) and the code of every entry
+        declared = self._declared(names)
+        columns = [
+            _declared_column(name, X[:, j], weight, declared[name])
+            if name in declared
+            else _learn_column(name, X[:, j], weight, self.n_bins, self.strategy, disc)
+            for j, (name, disc) in enumerate(zip(names, self._discretized(names)))
+        ]
+        codes = np.column_stack([c.encode(X[:, j]) for j, c in enumerate(columns)] + [y_codes])
+        # 2. structure
+        nodes = names + [self.target]
+        edges = self.edges
+        if edges is None:
+            edges = [(self.target, name) for name in names]
+        dag = DAG(edges, nodes=nodes)
+        # 3. one CPT per node, from weighted counts over the rows that observe the node and its
+        #    parents (available cases); rows of zero weight may hold unseen codes
+        states = {c.name: c.states for c in columns}
+        states[self.target] = tuple(classes.tolist())
+        cards = [len(states[v]) for v in nodes]
+        used = weight > 0
+        cpts = {}
+        for i, v in enumerate(nodes):
+            pa = [dag._index[p] for p in dag.parents(v)]
+            shape = tuple(cards[p] for p in pa) + (cards[i],)
+            family = codes[:, pa + [i]]
+            rows = used & (family >= 0).all(axis=1)
+            flat = np.ravel_multi_index(family[rows].T, shape)
+            counts = np.bincount(flat, weights=weight[rows], minlength=int(np.prod(shape)))
+            cpts[v] = CPT(
+                v,
+                tuple(nodes[p] for p in pa),
+                states[v],
+                tuple(states[nodes[p]] for p in pa),
+                _normalize_counts(counts.reshape(shape), self.alpha),
+            )
+
+        self.classes_ = classes
+        self.dag_ = dag
+        self.cpts_ = cpts
+        self.states_ = states
+        self.bin_edges_ = {c.name: c.edges for c in columns if c.edges is not None}
+        self._columns = columns
+        return self
+
+    # --- inference -----------------------------------------------------------------------------
+
+    def _factors(self, relevant):
+        """(scope, table) of the CPT of every relevant node, scopes in node indices."""
+        index = self.dag_._index
+        return [
+            (tuple(index[p] for p in self.cpts_[v].parents) + (index[v],), self.cpts_[v].table)
+            for v in self.dag_.nodes
+            if v in relevant
+        ]
+
+    def _relevant(self, nodes):
+        """The query/evidence nodes and their ancestors: every other node is barren (sums to 1)."""
+        return set(nodes) | self.dag_.ancestors(list(nodes))
+
+    def _state_index(self, node, value):
+        if node == self.target:
+            if value in self.states_[node]:
+                return self.states_[node].index(value)
+            raise ValueError(f"{value!r} is not a class; classes: {list(self.states_[node])}.")
+        return self._columns[self.dag_._index[node]].state_index(value)
+
+    def query(self, variables, evidence=None, joint=False):
+        """Posterior of ``variables`` given ``evidence``, by variable elimination.
+
+        Parameters
+        ----------
+        variables : node or list of nodes
+        evidence : dict of {node: state}, default=None
+            Observed states (for a discretized column, a bin label or a raw number).
+        joint : bool, default=False
+            Return the joint posterior of ``variables`` instead of one marginal each.
+
+        Returns
+        -------
+        posterior : dict
+            ``joint=False``: ``{variable: {state: probability}}``. ``joint=True``:
+            ``{(state of variables[0], state of variables[1], ...): probability}``, the states
+            in the order of ``variables``.
+        """
+        check_is_fitted(self)
+        variables = [variables] if variables in self.dag_ else list(variables)
+        evidence = dict(evidence or {})
+        for v in list(variables) + list(evidence):
+            self.dag_._idx(v)  # unknown node -> ValueError
+        if len(set(variables)) != len(variables):
+            raise ValueError("`variables` lists a node twice.")
+        both = set(variables) & set(evidence)
+        if both:
+            raise ValueError(f"Node(s) {sorted(map(str, both))} are both queried and observed.")
+        index = self.dag_._index
+        observed = {index[v]: self._state_index(v, s) for v, s in evidence.items()}
+        factors = self._factors(self._relevant(list(variables) + list(evidence)))
+        query_idx = [index[v] for v in variables]
+        table = variable_elimination(factors, query_idx, observed, self.elimination_order)
+        if not np.all(np.isfinite(table)):
+            raise ValueError(f"The evidence {evidence} has probability zero under the model.")
+        if joint:
+            return {
+                tuple(self.states_[v][k] for v, k in zip(variables, idx)): float(table[idx])
+                for idx in np.ndindex(*table.shape)
+            }
+        out = {}
+        for axis, v in enumerate(variables):
+            marginal = table.sum(axis=tuple(a for a in range(table.ndim) if a != axis))
+            out[v] = dict(zip(self.states_[v], marginal.tolist()))
+        return out
+
+    def predict_proba(self, X):
+        """Posterior ``P(target | row)`` for every row; missing entries are marginalized.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN/None mark missing entries; a category never seen in fit counts as missing (with one
+            warning per call).
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        index = self.dag_._index
+        soft, unseen = [], {}
+        for j, column in enumerate(self._columns):
+            codes = column.encode(X[:, j])
+            if (codes == -2).any():
+                unseen[column.name] = sorted({str(v) for v in X[codes == -2, j]})[:5]
+                codes[codes == -2] = -1
+            if (codes == -1).all():
+                continue  # unobserved everywhere: not evidence (and maybe barren)
+            indicator = np.zeros((len(codes), len(column.states)))
+            indicator[codes >= 0, codes[codes >= 0]] = 1.0
+            indicator[codes < 0] = 1.0
+            soft.append((column.name, ((BATCH, index[column.name]), indicator)))
+        if unseen:
+            warnings.warn(
+                f"Categories never seen in fit are treated as missing: {unseen}.",
+                UserWarning,
+                stacklevel=2,
+            )
+        relevant = self._relevant([self.target] + [name for name, _ in soft])
+        factors = self._factors(relevant) + [f for _, f in soft]
+        if not soft:  # nothing observed: every row gets the prior
+            factors.append(((BATCH,), np.ones(X.shape[0])))
+        proba = variable_elimination(factors, [index[self.target]], None, self.elimination_order)
+        impossible = ~np.isfinite(proba).all(axis=1)
+        if impossible.any():
+            warnings.warn(
+                f"{impossible.sum()} row(s) have probability zero under the model (alpha=0 and a "
+                "combination never seen in fit); their posterior is uniform.",
+                UserWarning,
+                stacklevel=2,
+            )
+            proba[impossible] = 1.0 / len(self.classes_)
+        return proba
+
+    def predict_log_proba(self, X):
+        """Log posterior ``log P(target | row)``; missing entries are marginalized.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Bayesian decision: the class of largest posterior.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def log_likelihood(self, X, y):
+        """Log-likelihood ``sum_rows sum_v log P(v | pa(v))`` of complete data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        log_likelihood : float
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        y = np.asarray(y)
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must have shape ({X.shape[0]},); got {y.shape}.")
+        cols = [c.encode(X[:, j]) for j, c in enumerate(self._columns)]
+        known = np.isin(y, self.classes_)
+        y_codes = np.searchsorted(self.classes_, y)
+        if not known.all() or any((c < 0).any() for c in cols):
+            raise ValueError("log_likelihood needs complete data with states seen in fit.")
+        codes = np.column_stack(cols + [y_codes])
+        index = self.dag_._index
+        total = 0.0
+        with np.errstate(divide="ignore"):
+            for v, cpt in self.cpts_.items():
+                idx = tuple(codes[:, index[p]] for p in cpt.parents) + (codes[:, index[v]],)
+                total += float(np.log(cpt.table[idx]).sum())
+        return total
+
+    def n_free_parameters(self):
+        """Free parameters of the fitted network's CPTs.
+
+        Returns
+        -------
+        n_params : int
+            See :func:`n_free_parameters`.
+        """
+        check_is_fitted(self)
+        cards = {v: len(s) for v, s in self.states_.items()}
+        return n_free_parameters(cards, {v: list(c.parents) for v, c in self.cpts_.items()})
+
+    # --- d-separation, delegated to the DAG --------------------------------------------------
+
+    def is_d_separated(self, x, y, given=()):
+        """Whether ``given`` d-separates ``x`` and ``y`` in :attr:`dag_`.
+
+        Parameters
+        ----------
+        x, y : node or collection of nodes
+        given : node or collection of nodes, default=()
+
+        Returns
+        -------
+        separated : bool
+            See :meth:`DAG.is_d_separated`.
+        """
+        check_is_fitted(self)
+        return self.dag_.is_d_separated(x, y, given)
+
+    def explain(self, x, y, given=()):
+        """One active trail between ``x`` and ``y`` in :attr:`dag_`, or None when d-separated.
+
+        Parameters
+        ----------
+        x, y : node or collection of nodes
+        given : node or collection of nodes, default=()
+
+        Returns
+        -------
+        trail : list or None
+            See :meth:`DAG.explain`.
+        """
+        check_is_fitted(self)
+        return self.dag_.explain(x, y, given)
+
+    def markov_blanket(self, node):
+        """The Markov blanket of ``node`` in :attr:`dag_` (parents, children, co-parents).
+
+        Parameters
+        ----------
+        node : hashable
+
+        Returns
+        -------
+        blanket : set
+        """
+        check_is_fitted(self)
+        return self.dag_.markov_blanket(node)
+
+
+def _normalize_counts(counts, alpha):
+    """(N + alpha) / sum over the last axis; a column with no mass becomes uniform, not NaN."""
+    smoothed = counts + alpha
+    total = smoothed.sum(axis=-1, keepdims=True)
+    uniform = np.full_like(smoothed, 1.0 / smoothed.shape[-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, smoothed / total, uniform)

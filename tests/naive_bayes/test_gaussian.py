@@ -1,0 +1,157 @@
+"""GaussianNB: equal to scikit-learn's (fit, partial_fit in chunks, weights, priors, smoothing)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import naive_bayes as sk_nb
+from sklearn.datasets import load_iris, make_classification
+
+from sklearn_notes import GaussianNB
+from sklearn_notes.naive_bayes._gaussian import update_mean_variance
+
+ATTRS = ("theta_", "var_", "class_prior_", "class_count_", "epsilon_")
+METHODS = ("predict_joint_log_proba", "predict_log_proba", "predict_proba", "predict")
+
+
+def _assert_same(ours, theirs, X):
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    for attr in ATTRS:
+        np.testing.assert_allclose(getattr(ours, attr), getattr(theirs, attr), rtol=1e-10, atol=0)
+    for method in METHODS:
+        a, b = getattr(ours, method)(X), getattr(theirs, method)(X)
+        if method == "predict":
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=method)
+
+
+@st.composite
+def _problems(draw):
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.RandomState(seed)
+    n_samples = draw(st.integers(8, 60))
+    n_features = draw(st.integers(1, 5))
+    n_classes = draw(st.integers(2, 4))
+    X = rng.normal(size=(n_samples, n_features)) * rng.uniform(0.1, 10, n_features)
+    # every class at least twice, so that no variance is 0 (var_smoothing=0 is tested too)
+    y = np.concatenate(
+        [np.tile(np.arange(n_classes), 2), rng.randint(n_classes, size=n_samples - 2 * n_classes)]
+    )
+    return X, rng.permutation(y), rng
+
+
+@settings(max_examples=25, deadline=None)
+@given(_problems(), st.booleans(), st.sampled_from([0.0, 1e-9, 1e-3, 0.5]))
+def test_gaussiannb_equals_sklearn(problem, weighted, var_smoothing):
+    X, y, rng = problem
+    sw = rng.uniform(0.1, 3.0, size=len(y)) if weighted else None
+    ours = GaussianNB(var_smoothing=var_smoothing).fit(X, y, sample_weight=sw)
+    theirs = sk_nb.GaussianNB(var_smoothing=var_smoothing).fit(X, y, sample_weight=sw)
+    _assert_same(ours, theirs, X + 0.1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_problems(), st.integers(1, 5), st.booleans(), st.sampled_from([0.0, 1e-9, 0.1]))
+def test_gaussiannb_partial_fit_in_chunks_equals_sklearn(problem, n_chunks, weighted, smoothing):
+    X, y, rng = problem
+    sw = rng.uniform(0.1, 3.0, size=len(y)) if weighted else None
+    ours = GaussianNB(var_smoothing=smoothing)
+    theirs = sk_nb.GaussianNB(var_smoothing=smoothing)
+    classes = np.unique(y)
+    for idx in np.array_split(np.arange(len(y)), n_chunks):
+        w = None if sw is None else sw[idx]
+        ours.partial_fit(X[idx], y[idx], classes=classes, sample_weight=w)
+        theirs.partial_fit(X[idx], y[idx], classes=classes, sample_weight=w)
+    # Streamed in chunks, ours is scikit-learn's GaussianNB fitted on all the data at once ...
+    _assert_same(ours, sk_nb.GaussianNB(var_smoothing=smoothing).fit(X, y, sample_weight=sw), X)
+    # ... and scikit-learn's own partial_fit as well whenever that one does not depend on the
+    # chunking (one chunk, or no smoothing: it takes epsilon from the last batch only).
+    if smoothing == 0.0 or n_chunks == 1:
+        _assert_same(ours, theirs, X)
+    for attr in ("theta_", "class_prior_", "class_count_"):
+        np.testing.assert_allclose(getattr(ours, attr), getattr(theirs, attr), rtol=1e-10)
+
+
+def test_gaussiannb_partial_fit_smoothing_does_not_drift_unlike_sklearn():
+    """Documented difference: with var_smoothing > 0, scikit-learn's streamed var_ is off."""
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.normal(size=(30, 2)), 100 * rng.normal(size=(30, 2))])
+    y = np.tile([0, 1], 30)
+    ours, theirs = GaussianNB(var_smoothing=0.1), sk_nb.GaussianNB(var_smoothing=0.1)
+    for idx in (slice(30, 60), slice(0, 30)):  # big-variance batch first, then a small one
+        ours.partial_fit(X[idx], y[idx], classes=[0, 1])
+        theirs.partial_fit(X[idx], y[idx], classes=[0, 1])
+    exact = np.stack([X[y == k].var(axis=0) for k in (0, 1)])
+    np.testing.assert_allclose(ours.var_ - ours.epsilon_, exact, rtol=1e-10)
+    np.testing.assert_allclose(ours.epsilon_, 0.1 * X.var(axis=0).max(), rtol=1e-10)
+    assert np.abs(theirs.var_ - theirs.epsilon_ - exact).max() > 1.0
+
+
+def test_gaussiannb_priors_equal_sklearn_and_are_used():
+    X, y = load_iris(return_X_y=True)
+    priors = [0.1, 0.3, 0.6]
+    ours = GaussianNB(priors=priors).fit(X, y)
+    _assert_same(ours, sk_nb.GaussianNB(priors=priors).fit(X, y), X)
+    np.testing.assert_allclose(ours.class_prior_, priors)
+    # The prior shifts the joint log-likelihood by exactly log(prior) per class.
+    flat = GaussianNB().fit(X, y)
+    shift = ours.predict_joint_log_proba(X) - flat.predict_joint_log_proba(X)
+    np.testing.assert_allclose(shift, np.tile(np.log(priors) - np.log(1 / 3), (len(X), 1)))
+
+
+@pytest.mark.parametrize(
+    "priors, message",
+    [
+        ([0.5, 0.5], "Number of priors"),
+        ([0.5, 0.6, 0.1], "sum of the priors"),
+        ([1.5, -0.5, 0.0], "non-negative"),
+    ],
+)
+def test_gaussiannb_bad_priors_raise(priors, message):
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=message):
+        GaussianNB(priors=priors).fit(X, y)
+
+
+def test_gaussiannb_posteriors_sum_to_one_and_decide_by_argmax():
+    X, y = make_classification(n_samples=200, n_classes=3, n_informative=4, random_state=0)
+    clf = GaussianNB().fit(X, y)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+
+
+def test_gaussiannb_failed_partial_fit_leaves_model_unchanged():
+    X, y = load_iris(return_X_y=True)
+    clf = GaussianNB().partial_fit(X[:50], y[:50], classes=[0, 1, 2])
+    before = {a: np.copy(getattr(clf, a)) for a in ATTRS}
+    with pytest.raises(ValueError, match="do not exist in the initial classes"):
+        clf.partial_fit(X[50:], y[50:] + 5)
+    for a in ATTRS:
+        np.testing.assert_array_equal(getattr(clf, a), before[a])
+    with pytest.raises(ValueError, match="classes must be passed"):
+        GaussianNB().partial_fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X[:, :2], y)
+
+
+def test_gaussiannb_update_mean_variance_matches_one_pass():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    w = rng.uniform(0.5, 2, 40)
+    mu, var = update_mean_variance(0, np.zeros(3), np.zeros(3), X[:15], w[:15])
+    mu, var = update_mean_variance(w[:15].sum(), mu, var, X[15:], w[15:])
+    mean = np.average(X, axis=0, weights=w)
+    np.testing.assert_allclose(mu, mean)
+    np.testing.assert_allclose(var, np.average((X - mean) ** 2, axis=0, weights=w))
+
+
+def test_gaussiannb_parameter_count_is_linear_not_exponential():
+    """Notes: conditional independence turns O(d^n) parameters into O(nd)."""
+    X, y = load_iris(return_X_y=True)
+    clf = GaussianNB().fit(X, y)
+    n_classes, n_features = clf.theta_.shape
+    n_params = clf.theta_.size + clf.var_.size + (n_classes - 1)
+    assert n_params == 2 * n_classes * n_features + n_classes - 1 == 26
