@@ -24,34 +24,25 @@ html_theme = "alabaster"
 
 
 def _write_api_page(app):
-    """Write api.rst from all_estimators(), so that the API reference cannot drift from the code."""
+    """Write api.rst from the families' ``__all__``, so that the reference cannot drift from the code."""
+    from sklearn_notes.utils._discovery import family_modules
+
     lines = [
         "API reference",
         "=============",
         "",
-        "Generated from :func:`sklearn_notes.all_estimators` at build time.",
-        "",
-        ".. currentmodule:: sklearn_notes",
-        "",
-        ".. autosummary::",
-        "   :toctree: generated/",
+        "Generated at build time from each family's ``__all__``; every name is also importable from",
+        "``sklearn_notes`` directly (estimators: :func:`sklearn_notes.all_estimators`).",
         "",
     ]
-    lines += [f"   {name}" for name, _ in sklearn_notes.all_estimators()]
-    lines += [
-        "",
-        "Utilities",
-        "---------",
-        "",
-        ".. autosummary::",
-        "   :toctree: generated/",
-        "",
-        "   all_estimators",
-        "   utils.is_psd",
-        "   utils.kl_divergence",
-        "   utils.gaussian_kl",
-        "",
-    ]
+    for module in family_modules():
+        names = sorted(getattr(module, "__all__", ()))
+        if not names:
+            continue
+        title = f"``{module.__name__}``"
+        lines += [title, "-" * len(title), "", (module.__doc__ or "").strip().splitlines()[0], ""]
+        lines += [f".. currentmodule:: {module.__name__}", "", ".. autosummary::"]
+        lines += ["   :toctree: generated/", "", *[f"   {name}" for name in names], ""]
     with open(os.path.join(app.srcdir, "api.rst"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
 
