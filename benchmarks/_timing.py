@@ -7,30 +7,31 @@ compares them under the same conditions.
 
 import time
 
-__all__ = ["interleaved_best"]
+__all__ = ["best_of"]
 
 
-def interleaved_best(runs, repeats=3):
-    """Time each callable ``repeats`` times, in turn, and keep each one's fastest run.
+def best_of(fns, repeats=3):
+    """Call the callables in turn, ``repeats`` rounds; keep each one's fastest time.
 
     Parameters
     ----------
-    runs : dict of str -> callable
-        Name -> zero-argument callable; its return value of the fastest run is kept too.
+    fns : sequence of callable
+        Zero-argument callables, called in this order in every round.
     repeats : int, default=3
-        Rounds; each round calls every callable once, in the dict's order.
+        Rounds.
 
     Returns
     -------
-    best : dict of str -> (float, object)
-        Name -> (best time in seconds, return value of that run).
+    times : list of float
+        Best time of each callable, in seconds.
+    results : list
+        Each callable's return value from the last round.
     """
-    best = {name: (float("inf"), None) for name in runs}
+    times = [float("inf")] * len(fns)
+    results = [None] * len(fns)
     for _ in range(repeats):
-        for name, fn in runs.items():
+        for i, fn in enumerate(fns):
             start = time.perf_counter()
-            result = fn()
-            elapsed = time.perf_counter() - start
-            if elapsed < best[name][0]:
-                best[name] = (elapsed, result)
-    return best
+            results[i] = fn()
+            times[i] = min(times[i], time.perf_counter() - start)
+    return times, results

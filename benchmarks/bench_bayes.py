@@ -15,7 +15,8 @@ Usage: ``python benchmarks/bench_bayes.py [--quick]``
 """
 
 import argparse
-import time
+import os
+import sys
 
 import networkx as nx
 import numpy as np
@@ -25,17 +26,8 @@ from sklearn.datasets import load_digits
 
 from sklearn_notes import DAG, BayesNet, GaussianNB
 
-
-def best_of(fns, repeats):
-    """Interleave the callables ``repeats`` times; return the best time of each and last results."""
-    times = [np.inf] * len(fns)
-    results = [None] * len(fns)
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            results[i] = fn()
-            times[i] = min(times[i], time.perf_counter() - start)
-    return times, results
+sys.path.insert(0, os.path.dirname(__file__))
+from _timing import best_of
 
 
 def random_dag(n, mean_parents, rng):

@@ -20,7 +20,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import interleaved_best
+from _timing import best_of
 
 from sklearn_notes import MLPClassifier, Perceptron
 
@@ -37,10 +37,9 @@ def bench_perceptron(n_samples, repeats):
     ours = Perceptron(max_iter=epochs, tol=None, shuffle=True, random_state=0)
     theirs = linear_model.Perceptron(max_iter=epochs, tol=None, shuffle=True, random_state=0)
     ours.fit(X_tr[:50], y_tr[:50])  # compile / load the numba kernel once
-    best = interleaved_best(
-        {"ours": lambda: ours.fit(X_tr, y_tr), "sklearn": lambda: theirs.fit(X_tr, y_tr)}, repeats
+    (t_ours, t_theirs), _ = best_of(
+        [lambda: ours.fit(X_tr, y_tr), lambda: theirs.fit(X_tr, y_tr)], repeats
     )
-    t_ours, t_theirs = best["ours"][0], best["sklearn"][0]
     print(
         f"Perceptron     n={n_samples:>6}  {epochs} epochs  ours {t_ours * 1e3:8.1f} ms  "
         f"sklearn {t_theirs * 1e3:8.1f} ms  ratio sklearn/ours {t_theirs / t_ours:5.2f}  "
@@ -52,10 +51,8 @@ def bench_mlp(name, X, y, epochs, repeats):
     X_tr, X_te, y_tr, y_te = _split(X, y)
     params = dict(hidden_layer_sizes=(100,), max_iter=epochs, tol=0.0, random_state=0)
     ours, theirs = MLPClassifier(**params), neural_network.MLPClassifier(**params)
-    best = interleaved_best(
-        {"ours": lambda: ours.fit(X_tr, y_tr), "sklearn": lambda: theirs.fit(X_tr, y_tr)}, repeats
-    )
-    t_ours, t_theirs = best["ours"][0] / epochs, best["sklearn"][0] / epochs
+    times, _ = best_of([lambda: ours.fit(X_tr, y_tr), lambda: theirs.fit(X_tr, y_tr)], repeats)
+    t_ours, t_theirs = times[0] / epochs, times[1] / epochs
     print(
         f"MLPClassifier  {name:18s} per epoch ours {t_ours * 1e3:7.1f} ms  sklearn "
         f"{t_theirs * 1e3:7.1f} ms  ratio sklearn/ours {t_theirs / t_ours:5.2f}  "
