@@ -1,4 +1,13 @@
-"""Test-session settings (doctests in sklearn_notes/ and tests/ alike)."""
+"""Test-session settings (doctests in sklearn_notes/ and tests/ alike).
+
+pytest-xdist runs one worker per core; a worker whose BLAS or torch also starts a thread per core
+oversubscribes the CPU, and OpenBLAS's spinning threads then make small matrix products ten times
+slower. The estimators under test are small, so each worker computes on one thread.
+"""
+
+from threadpoolctl import threadpool_limits
+
+threadpool_limits(limits=1)
 
 try:
     import torch
@@ -6,6 +15,4 @@ except ImportError:  # the torch-backed estimators' tests skip themselves
     torch = None
 
 if torch is not None:
-    # The torch models under test are tiny: one thread is fastest, and pytest-xdist already runs
-    # one worker per core (more threads only oversubscribe the CPU).
     torch.set_num_threads(1)

@@ -14,7 +14,8 @@ EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
 def test_example_runs_in_quick_mode(script, tmp_path):
     env = dict(os.environ, SKLEARN_NOTES_QUICK="1", SKLEARN_NOTES_FIGDIR=str(tmp_path))
     env["MPLBACKEND"] = "Agg"
-    env["OMP_NUM_THREADS"] = "1"  # small models; xdist already runs a worker per core
+    # small models; xdist already runs a worker per core (see conftest.py)
+    env["OMP_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] = "1"
     env["PYTHONPATH"] = os.pathsep.join([str(script.parents[1]), env.get("PYTHONPATH", "")])
     result = subprocess.run(
         [sys.executable, str(script)],
