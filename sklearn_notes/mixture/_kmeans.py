@@ -9,7 +9,8 @@ cluster, and the objective the (weighted) inertia
 1. **E-step** (``z`` with ``c`` fixed): ``z_i = argmin_k ||x_i - c_k||^2``, with the squared distances
    computed through BLAS as ``||x||^2 - 2 x.c + ||c||^2`` in row chunks so memory stays bounded.
 2. **M-step** (``c`` with ``z`` fixed): ``c_k = sum_i w_i [z_i = k] x_i / sum_i w_i [z_i = k]``, i.e. the
-   GMM mean update with one-hot responsibilities: one sparse product ``R^T X``. A cluster left empty
+   GMM mean update ``R^T X / R^T 1`` with one-hot responsibilities ``R``. Those sums are gathered in
+   the E-step's pass over the data (a small numba loop after the BLAS product). A cluster left empty
    is moved onto the point farthest from its centroid.
 
 Each step minimizes ``J`` over one block of variables, so the inertia never increases.
@@ -18,9 +19,15 @@ Each step minimizes ``J`` over one block of variables, so the inertia never incr
 import numbers
 import warnings
 
+import numba
 import numpy as np
 import scipy.sparse
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.base import (
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -29,8 +36,8 @@ from ._em import BaseEM
 
 __all__ = ["KMeansEM", "kmeans_plusplus"]
 
-# Rows per chunk of the distance computation: the (chunk, n_clusters) block stays around 8 MB.
-_CHUNK_ELEMENTS = 2**20
+# Rows per chunk of the distance computation: the (chunk, n_clusters) block (256 kB) stays in cache.
+_CHUNK_ELEMENTS = 2**15
 
 
 # --- the mathematics: pure functions of arrays ------------------------------------------------
@@ -66,45 +73,99 @@ def squared_distances(X, centers, x_squared_norms=None):
     return D
 
 
-def assign_nearest(X, centers, x_squared_norms):
-    """The k-means E-step: nearest centroid of every sample and its squared distance.
+@numba.njit(cache=True, nogil=True)
+def _nearest_and_sums(
+    XC, c_sq, x_sq, X, w, labels, min_distances, sums, weights
+):  # pragma: no cover
+    """One pass over a chunk: argmin of ``||c||^2 - 2 x.c``, the distance, and ``R^T X`` sums.
 
-    ``||x||^2`` does not change the argmin, so each chunk computes ``||c||^2 - 2 x.c`` with one BLAS
-    product and adds ``||x||^2`` to the minimum only.
+    ``XC = X @ C^T`` comes from BLAS; the pass picks the nearest centroid (first one on ties),
+    stores ``||x - c||^2`` and adds ``w_i x_i`` and ``w_i`` to the chosen cluster, so the M-step's
+    sums are gathered while the rows are still in cache (what scikit-learn's Cython Lloyd does).
+    """
+    n, K = XC.shape
+    d = X.shape[1]
+    for i in range(n):
+        best = c_sq[0] - 2.0 * XC[i, 0]
+        label = 0
+        for k in range(1, K):
+            value = c_sq[k] - 2.0 * XC[i, k]
+            if value < best:
+                best = value
+                label = k
+        labels[i] = label
+        distance = best + x_sq[i]
+        min_distances[i] = distance if distance > 0.0 else 0.0
+        wi = w[i]
+        weights[label] += wi
+        for j in range(d):
+            sums[label, j] += wi * X[i, j]
+
+
+def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
+    """The k-means E-step: nearest centroid of every sample, its squared distance, and the sums.
+
+    The distances ``||x||^2 - 2 x.c + ||c||^2`` take one BLAS product per row chunk; ``||x||^2``
+    does not change the argmin and is added to the minimum only.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
     centers : ndarray of shape (n_clusters, n_features)
     x_squared_norms : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,), optional
+        Ones by default.
 
     Returns
     -------
     labels : ndarray of shape (n_samples,), dtype intp
     min_distances : ndarray of shape (n_samples,)
         ``||x_i - c_{labels_i}||^2`` (clipped at 0 against round-off).
+    sums : ndarray of shape (n_clusters, n_features)
+        ``R^T X``: ``sum_i w_i [labels_i = k] x_i``, the M-step's statistic.
+    weights : ndarray of shape (n_clusters,)
+        ``R^T 1``: ``sum_i w_i [labels_i = k]``.
     """
-    n_samples = X.shape[0]
+    n_samples, n_features = X.shape
+    K = centers.shape[0]
+    if sample_weight is None:
+        sample_weight = np.ones(n_samples)
     c_sq = np.einsum("ij,ij->i", centers, centers)
     labels = np.empty(n_samples, dtype=np.intp)
     min_distances = np.empty(n_samples)
-    for rows in _chunks(n_samples, centers.shape[0]):
-        D = X[rows] @ centers.T
-        D *= -2.0
-        D += c_sq
-        chunk_labels = D.argmin(axis=1)
-        labels[rows] = chunk_labels
-        min_distances[rows] = np.take_along_axis(D, chunk_labels[:, None], axis=1)[:, 0]
-    min_distances += x_squared_norms
-    np.maximum(min_distances, 0.0, out=min_distances)
-    return labels, min_distances
+    sums = np.zeros((K, n_features))
+    weights = np.zeros(K)
+    for rows in _chunks(n_samples, K):
+        XC = X[rows] @ centers.T
+        _nearest_and_sums(
+            XC,
+            c_sq,
+            x_squared_norms[rows],
+            X[rows],
+            sample_weight[rows],
+            labels[rows],
+            min_distances[rows],
+            sums,
+            weights,
+        )
+    return labels, min_distances, sums, weights
 
 
-def update_centroids(X, labels, min_distances, sample_weight, n_clusters):
-    """The k-means M-step: weighted means under one-hot responsibilities, empty clusters relocated.
+def hard_responsibilities(labels, sample_weight, n_clusters):
+    """The sparse (n_samples, n_clusters) matrix ``R`` with ``w_i`` at ``(i, labels_i)``.
 
-    ``R`` is the sparse (n_samples, n_clusters) matrix with ``w_i`` at ``(i, labels_i)``: the GMM
-    responsibilities made hard. ``R^T X`` gives the weighted sums and ``R^T 1`` the cluster weights.
+    k-means' posterior: GMM responsibilities with all mass on one cluster. ``R^T X`` and ``R^T 1``
+    are the M-step's statistics (:func:`assign_nearest` gathers the same sums in its pass).
+    """
+    n_samples = len(labels)
+    return scipy.sparse.csr_array(
+        (sample_weight, labels, np.arange(n_samples + 1)), shape=(n_samples, n_clusters)
+    )
+
+
+def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
+    """The k-means M-step: ``c_k = (R^T X)_k / (R^T 1)_k``, empty clusters relocated.
+
     A cluster with zero weight is moved onto the positively weighted sample farthest from its own
     centroid (that sample leaves its old cluster), which lowers the inertia rather than wasting the
     centroid.
@@ -116,18 +177,17 @@ def update_centroids(X, labels, min_distances, sample_weight, n_clusters):
     min_distances : ndarray of shape (n_samples,)
         Squared distance of each sample to its assigned centroid (from the E-step).
     sample_weight : ndarray of shape (n_samples,)
-    n_clusters : int
+    sums : ndarray of shape (n_clusters, n_features)
+        ``R^T X`` (see :func:`hard_responsibilities`).
+    weights : ndarray of shape (n_clusters,)
+        ``R^T 1``.
 
     Returns
     -------
     centers : ndarray of shape (n_clusters, n_features)
     """
-    n_samples = X.shape[0]
-    R = scipy.sparse.csr_array(
-        (sample_weight, labels, np.arange(n_samples + 1)), shape=(n_samples, n_clusters)
-    )
-    sums = np.asarray(R.T @ X)
-    weights = np.bincount(labels, weights=sample_weight, minlength=n_clusters)
+    sums = sums.copy()
+    weights = weights.copy()
     empty = np.flatnonzero(weights <= 0)
     if empty.size:
         # Farthest positively weighted samples first; each leaves its cluster for an empty one.
@@ -418,12 +478,12 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         return centers
 
     def _e_step(self, data, sample_weight, centers):
-        labels, min_distances = assign_nearest(data.X, centers, data.x_squared_norms)
-        return (labels, min_distances), -float(sample_weight @ min_distances)
+        # resp = (labels, min_distances, R^T X, R^T 1): the hard posterior and its statistics.
+        resp = assign_nearest(data.X, centers, data.x_squared_norms, sample_weight)
+        return resp, -float(sample_weight @ resp[1])
 
     def _m_step(self, data, sample_weight, resp):
-        labels, min_distances = resp
-        return update_centroids(data.X, labels, min_distances, sample_weight, self.n_clusters)
+        return update_centroids(data.X, *resp[:2], sample_weight, *resp[2:])
 
     def _objective_scale(self, data, sample_weight):
         mean = np.average(data.X, axis=0, weights=sample_weight)
@@ -454,13 +514,11 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
         if X.shape[0] < self.n_clusters:
-            raise ValueError(
-                f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
-            )
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight sums to 0: at least one sample needs positive weight.")
         run = self._fit_em(X, sample_weight)
-        labels, _ = run.resp
+        labels = run.resp[0]
         self.cluster_centers_ = run.params
         self.labels_ = labels
         self.inertia_ = -run.objective
@@ -486,8 +544,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         labels : ndarray of shape (n_samples,)
         """
         X = self._validate_new(X)
-        labels, _ = assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))
-        return labels
+        return assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))[0]
 
     def transform(self, X):
         """Euclidean distance of each sample to each centroid.
@@ -520,5 +577,5 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         """
         X = self._validate_new(X)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        _, min_distances = assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))
+        min_distances = assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))[1]
         return -float(sample_weight @ min_distances)
