@@ -515,8 +515,6 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         )
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight sums to 0: at least one sample needs positive weight.")
         run = self._fit_em(X, sample_weight)
         labels = run.resp[0]
         self.cluster_centers_ = run.params
