@@ -1,11 +1,11 @@
 """GMMEM vs GaussianMixture and KMeansEM vs KMeans: time per EM iteration and final objective.
 
-Data: overlapping ``make_blobs`` (n = 50,000, d = 10, k = 8, cluster_std = 6). Every model starts from
-the same poor initialization (all eight means/centers taken from one corner of the data, unit-scale
-precisions), so that EM has work to do.
+Data: overlapping ``make_blobs`` (n = 50,000, d = 10, k = 8, cluster_std = 6). Every model starts
+from the same poor initialization (all eight means/centers taken from one corner of the data,
+unit-scale precisions), so that EM has work to do.
 
-* **Time per iteration**: fits with ``tol=0`` run a fixed number of iterations; the per-iteration time
-  is ``(t(N) - t(1)) / (n_iter(N) - n_iter(1))``, which cancels the one-off costs (validation,
+* **Time per iteration**: fits with ``tol=0`` run a fixed number of iterations; the per-iteration
+  time is ``(t(N) - t(1)) / (n_iter(N) - n_iter(1))``, which cancels the one-off costs (validation,
   initialization). Runs are interleaved (ours, theirs, ours, theirs, ...) and the best of each is
   kept, because the machine is shared and noisy.
 * **Objective**: one fit to convergence with the default tolerances, from the same start; the final
@@ -23,7 +23,6 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
-
 from threadpoolctl import threadpool_limits
 
 from sklearn_notes.mixture import GMMEM, KMeansEM
@@ -106,7 +105,8 @@ def bench_kmeans(X, k, n_iter, repeats):
         return KMeans(k, init=centers, n_init=1, tol=tol, max_iter=max_iter, algorithm="lloyd")
 
     t_ours, t_theirs = per_iteration(ours, theirs, X, n_iter, repeats)
-    # tol=0 on both: iterate until the assignment stops changing (the two tols mean different things).
+    # tol=0 on both: iterate until the assignment stops changing (the two tols mean different
+    # things).
     a = ours(1000, tol=0.0).fit(X)
     b = theirs(1000, tol=0.0).fit(X)
     return dict(
@@ -147,7 +147,8 @@ def run(args):
 
     threads = "default threads" if args.threads is None else f"{args.threads} thread(s)"
     print(
-        f"make_blobs n={n}, d=10, k={k}, cluster_std=6; best of {repeats} interleaved runs; {threads}"
+        f"make_blobs n={n}, d=10, k={k}, cluster_std=6; "
+        f"best of {repeats} interleaved runs; {threads}"
     )
     header = (
         f"{'model':<18}{'ours ms/it':>11}{'sklearn ms/it':>14}{'ratio':>7}{'target':>8}"
@@ -165,7 +166,7 @@ def run(args):
         ok &= ratio <= target and better_or_equal
         print(
             f"{r['name']:<18}{1e3 * r['ours']:>11.2f}{1e3 * r['theirs']:>14.2f}{ratio:>7.2f}"
-            f"{target:>8.2f}{ours_obj:>17.6f}{their_obj:>15.6f}{'%d/%d' % r['iters']:>10}"
+            f"{target:>8.2f}{ours_obj:>17.6f}{their_obj:>15.6f}{'{}/{}'.format(*r['iters']):>10}"
         )
     print("all targets met" if ok else "some target missed")
     return 0

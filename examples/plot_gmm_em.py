@@ -50,9 +50,7 @@ def draw_ellipses(ax, gmm):
         values, vectors = np.linalg.eigh(cov)
         angle = np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))
         width, height = 2 * 2 * np.sqrt(values[::-1])  # 2 standard deviations
-        ax.add_patch(
-            Ellipse(mean, width, height, angle=angle, fill=False, lw=2, color="crimson")
-        )
+        ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, lw=2, color="crimson"))
         ax.plot(*mean, "x", color="crimson", ms=10, mew=2)
 
 

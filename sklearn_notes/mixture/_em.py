@@ -11,13 +11,13 @@ latent variables,
 
 because ``KL >= 0`` (Jensen). EM is coordinate ascent on the ELBO:
 
-1. **E-step**: with ``theta`` fixed, the best ``q`` is the posterior ``p(z | x, theta)``; the KL term is
-   then 0 and the bound touches the log-likelihood.
+1. **E-step**: with ``theta`` fixed, the best ``q`` is the posterior ``p(z | x, theta)``; the KL
+   term is then 0 and the bound touches the log-likelihood.
 2. **M-step**: with ``q`` fixed, maximize ``E_q[ln p(X, Z | theta)]`` over ``theta``.
 
 Neither step can lower the bound, and after each E-step the bound *is* the log-likelihood, so the
-log-likelihood never decreases. k-means is the same loop with *hard* responsibilities (``q`` puts all
-its mass on the nearest centroid) and the objective ``-inertia``.
+log-likelihood never decreases. k-means is the same loop with *hard* responsibilities (``q`` puts
+all its mass on the nearest centroid) and the objective ``-inertia``.
 
 :class:`BaseEM` owns everything that does not depend on the model: initialization through a hook,
 the E/M loop, convergence on the change of the objective, ``n_init`` restarts keeping the best,
@@ -30,7 +30,6 @@ import warnings
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 
-import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state

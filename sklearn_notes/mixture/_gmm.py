@@ -16,8 +16,8 @@ How it is computed (and why it is fast): a Gaussian is an exponential family,
 
 so the E-step for *all* components is one matrix product ``T(X) @ eta`` of the per-sample sufficient
 statistics (computed once per fit) with the natural parameters, and the M-step is one matrix product
-``R^T T(X)`` giving every ``N_k``, ``sum r x`` and ``sum r x x^T`` at once. The data are centered once
-so that ``E[x x^T] - mu mu^T`` does not lose digits. Natural parameters come from the
+``R^T T(X)`` giving every ``N_k``, ``sum r x`` and ``sum r x x^T`` at once. The data are centered
+once so that ``E[x x^T] - mu mu^T`` does not lose digits. Natural parameters come from the
 precision-Cholesky factors ``P_k`` (``Sigma_k^-1 = P_k P_k^T``), as in scikit-learn.
 """
 
@@ -46,8 +46,8 @@ _CHUNK_ELEMENTS = 2**22
 
 _ILL_DEFINED = (
     "Fitting the mixture model failed because some components have an ill-defined empirical "
-    "covariance (for instance caused by singleton or collapsed samples). Try to decrease the number "
-    "of components, increase reg_covar (now {reg_covar!r}), or scale the input data."
+    "covariance (for instance caused by singleton or collapsed samples). Try to decrease the "
+    "number of components, increase reg_covar (now {reg_covar!r}), or scale the input data."
 )
 
 
@@ -108,7 +108,7 @@ def sufficient_statistics(X, covariance_type):
 
 
 def precision_cholesky(covariances, covariance_type, reg_covar=None):
-    """Factors ``P`` with ``Sigma^-1 = P P^T`` (full, tied) or ``1/sqrt(variance)`` (diag, spherical).
+    """Factors ``P``: ``Sigma^-1 = P P^T`` (full, tied) or ``1/sqrt(variance)`` (diag, spherical).
 
     Raises
     ------
@@ -156,8 +156,8 @@ def _log_det_cholesky(precisions_cholesky, covariance_type, n_features):
 def natural_parameters(params, covariance_type):
     """Matrix ``eta`` of shape (q + d + 1, K) with ``ln pi_k N(x | mu_k, Sigma_k) = T(x) . eta_k``.
 
-    For tied covariances the shared term ``-1/2 x^T Lambda x`` is left out of ``eta`` (it is the same
-    for every component); :func:`weighted_log_prob` adds it.
+    For tied covariances the shared term ``-1/2 x^T Lambda x`` is left out of ``eta`` (it is the
+    same for every component); :func:`weighted_log_prob` adds it.
 
     With ``Lambda = Sigma^-1``: ``ln N = -1/2 x^T Lambda x + x^T Lambda mu - 1/2 mu^T Lambda mu
     + ln det P - d/2 ln 2 pi``.
@@ -354,7 +354,8 @@ class GMMEM(DensityMixin, BaseEM):
         Number of mixture components.
     covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
         ``"full"``: one general covariance per component; ``"tied"``: one covariance shared by all;
-        ``"diag"``: one diagonal covariance per component; ``"spherical"``: one variance per component.
+        ``"diag"``: one diagonal covariance per component; ``"spherical"``: one variance per
+        component.
     tol : float, default=1e-3
         Convergence when the mean log-likelihood per sample changes by at most ``tol``.
     reg_covar : float, default=1e-6
@@ -367,8 +368,8 @@ class GMMEM(DensityMixin, BaseEM):
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
         How the initial responsibilities are chosen: ``"kmeans"``: hard labels of
         :class:`~sklearn_notes.mixture.KMeansEM`; ``"k-means++"``: one-hot at k-means++ seeds;
-        ``"random"``: random rows of probabilities; ``"random_from_data"``: one-hot at random samples.
-        An M-step turns them into ``theta^(0)``.
+        ``"random"``: random rows of probabilities; ``"random_from_data"``: one-hot at random
+        samples. An M-step turns them into ``theta^(0)``.
     weights_init : array-like of shape (n_components,), default=None
         Initial mixture weights (else from ``init_params``).
     means_init : array-like of shape (n_components, n_features), default=None
@@ -419,7 +420,8 @@ class GMMEM(DensityMixin, BaseEM):
     ----------
     .. [1] A. P. Dempster, N. M. Laird and D. B. Rubin, "Maximum likelihood from incomplete data via
        the EM algorithm", J. R. Stat. Soc. B 39(1), 1977.
-    .. [2] C. M. Bishop, "Pattern Recognition and Machine Learning", sections 9.2-9.4, Springer, 2006.
+    .. [2] C. M. Bishop, "Pattern Recognition and Machine Learning", sections 9.2-9.4, Springer,
+       2006.
 
     Examples
     --------
@@ -546,7 +548,10 @@ class GMMEM(DensityMixin, BaseEM):
         return params
 
     def _user_init(self, n_features):
-        """Validated ``weights_init``, ``means_init`` and Cholesky factors of ``precisions_init``."""
+        """Validated ``weights_init``, ``means_init`` and Cholesky factors of ``precisions_init``.
+
+        Each is None when not given.
+        """
         K, ct = self.n_components, self.covariance_type
         weights = means = chol = None
         if self.weights_init is not None:
@@ -786,7 +791,7 @@ def _checked_array(value, shape, name):
 
 
 def _cholesky_of_precisions(precisions, covariance_type):
-    """Factors ``P`` with ``precisions = P P^T`` (lower Cholesky), checking positive definiteness."""
+    """Factors ``P`` with ``precisions = P P^T`` (lower Cholesky); checks positive definiteness."""
     if covariance_type in ("diag", "spherical"):
         if np.any(precisions <= 0):
             raise ValueError("precisions_init must be positive.")

@@ -1,17 +1,18 @@
 """k-means as EM with hard responsibilities (concept map row 29).
 
-The notes: "E step: assign each point to the nearest centroid; M step: update the centroids". That is
-the EM loop of :mod:`sklearn_notes.mixture._em` with a posterior ``q`` that puts all its mass on one
-cluster, and the objective the (weighted) inertia
+The notes: "E step: assign each point to the nearest centroid; M step: update the centroids". That
+is the EM loop of :mod:`sklearn_notes.mixture._em` with a posterior ``q`` that puts all its mass on
+one cluster, and the objective the (weighted) inertia
 
 .. math:: J(c, z) = \\sum_i w_i \\, \\lVert x_i - c_{z_i} \\rVert^2 .
 
-1. **E-step** (``z`` with ``c`` fixed): ``z_i = argmin_k ||x_i - c_k||^2``, with the squared distances
-   computed through BLAS as ``||x||^2 - 2 x.c + ||c||^2`` in row chunks so memory stays bounded.
-2. **M-step** (``c`` with ``z`` fixed): ``c_k = sum_i w_i [z_i = k] x_i / sum_i w_i [z_i = k]``, i.e. the
-   GMM mean update ``R^T X / R^T 1`` with one-hot responsibilities ``R``. Those sums are gathered in
-   the E-step's pass over the data (a small numba loop after the BLAS product). A cluster left empty
-   is moved onto the point farthest from its centroid.
+1. **E-step** (``z`` with ``c`` fixed): ``z_i = argmin_k ||x_i - c_k||^2``, with the squared
+   distances computed through BLAS as ``||x||^2 - 2 x.c + ||c||^2`` in row chunks so memory stays
+   bounded.
+2. **M-step** (``c`` with ``z`` fixed): ``c_k = sum_i w_i [z_i = k] x_i / sum_i w_i [z_i = k]``,
+   i.e. the GMM mean update ``R^T X / R^T 1`` with one-hot responsibilities ``R``. Those sums are
+   gathered in the E-step's pass over the data (a small numba loop after the BLAS product). A
+   cluster left empty is moved onto the point farthest from its centroid.
 
 Each step minimizes ``J`` over one block of variables, so the inertia never increases.
 """
@@ -209,15 +210,15 @@ def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
 def _canonical_order(X):
     """Row order that depends on the rows' values only (lexicographic).
 
-    Seeding draws from the weighted empirical distribution; walking it in this order makes the draw a
-    function of the distribution, not of the row order or of how weight is spread over duplicate
+    Seeding draws from the weighted empirical distribution; walking it in this order makes the draw
+    a function of the distribution, not of the row order or of how weight is spread over duplicate
     rows: a sample of weight 3 and three copies of it cover the same stretch of the cumulative sum.
     """
     return np.lexsort(X.T[::-1])
 
 
 def _draw(cumulative, u):
-    """Indices ``i`` with ``cumulative[i-1] <= u < cumulative[i]`` (zero-width entries never drawn)."""
+    """Indices ``i`` with ``cumulative[i-1] <= u < cumulative[i]``: zero widths are never drawn."""
     return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
 
 
@@ -236,11 +237,11 @@ def kmeans_plusplus(
     1. Draw the first center with probability proportional to ``w_i``.
     2. For each further center, draw ``n_local_trials`` candidates with probability proportional to
        ``w_i D(x_i)^2`` (``D``: distance to the nearest chosen center) and keep the candidate that
-       lowers the potential ``sum_i w_i D(x_i)^2`` the most (Arthur & Vassilvitskii's greedy variant,
-       as in scikit-learn).
+       lowers the potential ``sum_i w_i D(x_i)^2`` the most (Arthur & Vassilvitskii's greedy
+       variant, as in scikit-learn).
 
-    Draws walk the samples in lexicographic order (see :func:`_canonical_order`), so an integer weight
-    and repeated rows give the same centers.
+    Draws walk the samples in lexicographic order (see :func:`_canonical_order`), so an integer
+    weight and repeated rows give the same centers.
 
     Parameters
     ----------
@@ -333,19 +334,19 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     ----------
     n_clusters : int, default=8
         Number of clusters.
-    init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), default="k-means++"
+    init : {"k-means++", "random"} or array-like, default="k-means++"
         ``"k-means++"``: greedy weighted k-means++ seeding (:func:`kmeans_plusplus`); ``"random"``:
-        ``n_clusters`` distinct samples drawn with probability proportional to their weight; an array:
-        the initial centers.
+        ``n_clusters`` distinct samples drawn with probability proportional to their weight; an
+        array of shape (n_clusters, n_features): the initial centers.
     n_init : "auto" or int, default="auto"
         Number of initializations; the one with the lowest final inertia is kept. ``"auto"``: 1 for
         ``"k-means++"`` or an array, 10 for ``"random"``.
     max_iter : int, default=300
         Maximum number of EM iterations of one initialization.
     tol : float, default=1e-4
-        Convergence when the inertia decreases by at most ``tol`` times the inertia of a single cluster
-        (the weighted total sum of squares ``sum_i w_i ||x_i - mean||^2``), so ``tol`` is scale-free;
-        ``tol=0`` stops when the assignment no longer changes.
+        Convergence when the inertia decreases by at most ``tol`` times the inertia of a single
+        cluster (the weighted total sum of squares ``sum_i w_i ||x_i - mean||^2``), so ``tol`` is
+        scale-free; ``tol=0`` stops when the assignment no longer changes.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization.
     verbose : int, default=0
@@ -379,7 +380,8 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     References
     ----------
     .. [1] S. Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28(2), 1982.
-    .. [2] D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding", SODA 2007.
+    .. [2] D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding",
+       SODA 2007.
     .. [3] C. M. Bishop, "Pattern Recognition and Machine Learning", section 9.1, Springer, 2006.
 
     Examples

@@ -11,8 +11,7 @@ from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from sklearn_notes.mixture import GMMEM, KMeansEM
-from sklearn_notes.mixture import _gmm
+from sklearn_notes.mixture import GMMEM, KMeansEM, _gmm
 from sklearn_notes.utils import is_psd, kl_divergence
 
 COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
@@ -67,7 +66,11 @@ def test_gmmem_log_likelihood_never_decreases(problem):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gmm = GMMEM(
-            K, covariance_type=covariance_type, init_params="random", tol=0, max_iter=30,
+            K,
+            covariance_type=covariance_type,
+            init_params="random",
+            tol=0,
+            max_iter=30,
             random_state=seed,
         ).fit(X)
     history = gmm.lower_bounds_
@@ -120,7 +123,7 @@ def test_gmmem_responsibilities_are_probability_rows_and_covariances_psd(problem
     assert np.all(resp >= 0) and np.all(resp <= 1)
     np.testing.assert_allclose(resp.sum(axis=1), 1.0, rtol=0, atol=1e-12)
     np.testing.assert_allclose(gmm.weights_.sum(), 1.0)
-    for cov, prec in zip(_dense_covariances(gmm), np.atleast_3d(gmm.precisions_)):
+    for cov in _dense_covariances(gmm):
         assert is_psd(cov)
     if covariance_type == "full":
         for cov, prec in zip(gmm.covariances_, gmm.precisions_):
@@ -129,7 +132,10 @@ def test_gmmem_responsibilities_are_probability_rows_and_covariances_psd(problem
 
 def _same_start(X, K, covariance_type, seed=0):
     ref = GaussianMixture(
-        K, covariance_type=covariance_type, max_iter=1, random_state=seed,
+        K,
+        covariance_type=covariance_type,
+        max_iter=1,
+        random_state=seed,
         init_params="random_from_data",
     )
     with warnings.catch_warnings():
