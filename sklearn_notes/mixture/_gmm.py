@@ -486,6 +486,13 @@ class GMMEM(DensityMixin, BaseEM):
 
     # --- EM hooks ------------------------------------------------------------------------------
 
+    def _blas_threads(self, X):
+        # Thin products (few statistics x few components) run best single-threaded; wide ones
+        # (e.g. full covariances in many dimensions) are worth BLAS's threads.
+        d = X.shape[1]
+        n_stats = {"full": d * (d + 1) // 2, "diag": d, "spherical": 1, "tied": 0}
+        return None if (n_stats[self.covariance_type] + d + 1) * self.n_components >= 4096 else 1
+
     def _prepare(self, X, sample_weight):
         center = np.average(X, axis=0, weights=sample_weight)
         return _GMMData(X, sample_weight, self.covariance_type, center)
