@@ -30,7 +30,7 @@ import scipy.linalg
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._em import BaseEM
 from ._kmeans import KMeansEM, kmeans_plusplus
@@ -402,8 +402,9 @@ class GMMEM(DensityMixin, BaseEM):
     n_iter_ : int
         Number of EM iterations of the kept initialization.
     lower_bound_ : float
-        Mean log-likelihood of the training data under the fitted parameters (the EM bound after the
-        final E-step, where it is tight). Equals ``score(X)`` for the training ``X``.
+        (Weighted) mean log-likelihood of the training data under the fitted parameters (the EM
+        bound after the final E-step, where it is tight). Equals ``score(X)`` for the training ``X``
+        without sample weights.
     lower_bounds_ : ndarray of shape (n_iter_ + 1,)
         The mean log-likelihood at the initial parameters and after every iteration: non-decreasing.
     n_features_in_ : int
@@ -590,14 +591,16 @@ class GMMEM(DensityMixin, BaseEM):
 
     # --- public API ----------------------------------------------------------------------------
 
-    def _fit(self, X):
+    def _fit(self, X, sample_weight):
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, order="C")
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
         if X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
                 f"n_components = {self.n_components}, n_samples = {X.shape[0]}"
             )
-        sample_weight = np.ones(X.shape[0])
         run = self._fit_em(X, sample_weight)
         p = run.params
         center = np.average(X, axis=0, weights=sample_weight)
@@ -614,7 +617,7 @@ class GMMEM(DensityMixin, BaseEM):
         return run
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Estimate the mixture's parameters by EM.
 
         Parameters
@@ -623,17 +626,20 @@ class GMMEM(DensityMixin, BaseEM):
             Training data.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a weight of ``m`` acts like ``m`` copies of the sample (in the
+            likelihood and in the ``"kmeans"`` / ``"k-means++"`` initializations).
 
         Returns
         -------
         self : GMMEM
             Fitted estimator.
         """
-        self._fit(X)
+        self._fit(X, sample_weight)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit_predict(self, X, y=None):
+    def fit_predict(self, X, y=None, sample_weight=None):
         """Fit, then return the most probable component of each training sample.
 
         The labels come from the E-step at the final parameters, so they equal ``predict(X)``.
@@ -643,12 +649,14 @@ class GMMEM(DensityMixin, BaseEM):
         X : array-like of shape (n_samples, n_features)
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights (see :meth:`fit`).
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
         """
-        return self._fit(X).resp.argmax(axis=1)
+        return self._fit(X, sample_weight).resp.argmax(axis=1)
 
     def _posterior(self, X):
         check_is_fitted(self)

@@ -300,3 +300,17 @@ def test_gmmem_more_components_raise_likelihood_but_bic_picks_the_truth():
     assert scores[2] > scores[1] > scores[0]
     assert min(fits, key=lambda k: fits[k].bic(X)) == 3
     assert fits[3].aic(X) < fits[1].aic(X)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_gmmem_sample_weight_equals_repeating_samples(covariance_type):
+    rng = np.random.RandomState(0)
+    X = _random_problem(1, 60, 2, 3)
+    w = rng.randint(0, 4, size=60)
+    perm = rng.permutation(60)
+    weighted = GMMEM(3, covariance_type=covariance_type, random_state=0)
+    weighted.fit(X[perm], sample_weight=w[perm])
+    repeated = GMMEM(3, covariance_type=covariance_type, random_state=0).fit(np.repeat(X, w, 0))
+    np.testing.assert_allclose(weighted.lower_bound_, repeated.lower_bound_, rtol=1e-9)
+    np.testing.assert_allclose(weighted.means_, repeated.means_, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-7)
