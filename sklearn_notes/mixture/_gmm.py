@@ -323,7 +323,7 @@ def normalize_log_prob(log_prob):
     return np.log(total) + row_max
 
 
-def _e_step(data, params, covariance_type):
+def responsibilities(data, params, covariance_type):
     """The E-step over all samples: ``(resp, ln p(x_i))``."""
     eta = natural_parameters(params, covariance_type)
     n = data.Xc.shape[0]
@@ -499,7 +499,7 @@ class GMMEM(DensityMixin, BaseEM):
         return _GMMData(X, sample_weight, self.covariance_type, center)
 
     def _e_step(self, data, sample_weight, params):
-        resp, log_norm = _e_step(data, params, self.covariance_type)
+        resp, log_norm = responsibilities(data, params, self.covariance_type)
         return resp, float(sample_weight @ log_norm) / float(sample_weight.sum())
 
     def _m_step(self, data, sample_weight, resp):
@@ -665,7 +665,7 @@ class GMMEM(DensityMixin, BaseEM):
         params = GaussianParams(
             self.weights_, self.means_ - self._center, self.covariances_, self.precisions_cholesky_
         )
-        return _e_step(data, params, self.covariance_type)
+        return responsibilities(data, params, self.covariance_type)
 
     def predict(self, X):
         """Most probable component of each sample.
