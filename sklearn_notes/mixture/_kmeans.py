@@ -1,0 +1,585 @@
+"""k-means as EM with hard responsibilities (concept map row 29).
+
+The notes: "E step: assign each point to the nearest centroid; M step: update the centroids". That
+is the EM loop of :mod:`sklearn_notes.mixture._em` with a posterior ``q`` that puts all its mass on
+one cluster, and the objective the (weighted) inertia
+
+.. math:: J(c, z) = \\sum_i w_i \\, \\lVert x_i - c_{z_i} \\rVert^2 .
+
+1. **E-step** (``z`` with ``c`` fixed): ``z_i = argmin_k ||x_i - c_k||^2``, with the squared
+   distances computed through BLAS as ``||x||^2 - 2 x.c + ||c||^2`` in row chunks so memory stays
+   bounded.
+2. **M-step** (``c`` with ``z`` fixed): ``c_k = sum_i w_i [z_i = k] x_i / sum_i w_i [z_i = k]``,
+   i.e. the GMM mean update ``R^T X / R^T 1`` with one-hot responsibilities ``R``. Those sums are
+   gathered in the E-step's pass over the data (a small numba loop after the BLAS product). A
+   cluster left empty is moved onto the point farthest from its centroid.
+
+Each step minimizes ``J`` over one block of variables, so the inertia never increases.
+"""
+
+import numbers
+import warnings
+
+import numba
+import numpy as np
+import scipy.sparse
+from sklearn.base import (
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._em import BaseEM
+
+__all__ = ["KMeansEM", "kmeans_plusplus"]
+
+# Rows per chunk of the distance computation: the (chunk, n_clusters) block (256 kB) stays in cache.
+_CHUNK_ELEMENTS = 2**15
+
+
+# --- the mathematics: pure functions of arrays ------------------------------------------------
+
+
+def _chunks(n_rows, n_cols):
+    """Row slices such that a (rows, n_cols) float64 block stays under the chunk budget."""
+    step = max(1, _CHUNK_ELEMENTS // max(1, n_cols))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
+
+
+def squared_distances(X, centers, x_squared_norms=None):
+    """Squared Euclidean distances ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``, clipped at 0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_centers, n_features)
+    x_squared_norms : ndarray of shape (n_samples,), optional
+        Precomputed ``||x||^2``.
+
+    Returns
+    -------
+    distances : ndarray of shape (n_samples, n_centers)
+    """
+    if x_squared_norms is None:
+        x_squared_norms = np.einsum("ij,ij->i", X, X)
+    D = X @ centers.T
+    D *= -2.0
+    D += x_squared_norms[:, None]
+    D += np.einsum("ij,ij->i", centers, centers)
+    np.maximum(D, 0.0, out=D)
+    return D
+
+
+@numba.njit(cache=True, nogil=True)
+def _nearest_and_sums(
+    XC, c_sq, x_sq, X, w, labels, min_distances, sums, weights
+):  # pragma: no cover
+    """One pass over a chunk: argmin of ``||c||^2 - 2 x.c``, the distance, and ``R^T X`` sums.
+
+    ``XC = X @ C^T`` comes from BLAS; the pass picks the nearest centroid (first one on ties),
+    stores ``||x - c||^2`` and adds ``w_i x_i`` and ``w_i`` to the chosen cluster, so the M-step's
+    sums are gathered while the rows are still in cache (what scikit-learn's Cython Lloyd does).
+    """
+    n, K = XC.shape
+    d = X.shape[1]
+    for i in range(n):
+        best = c_sq[0] - 2.0 * XC[i, 0]
+        label = 0
+        for k in range(1, K):
+            value = c_sq[k] - 2.0 * XC[i, k]
+            if value < best:
+                best = value
+                label = k
+        labels[i] = label
+        distance = best + x_sq[i]
+        min_distances[i] = distance if distance > 0.0 else 0.0
+        wi = w[i]
+        weights[label] += wi
+        for j in range(d):
+            sums[label, j] += wi * X[i, j]
+
+
+def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
+    """The k-means E-step: nearest centroid of every sample, its squared distance, and the sums.
+
+    The distances ``||x||^2 - 2 x.c + ||c||^2`` take one BLAS product per row chunk; ``||x||^2``
+    does not change the argmin and is added to the minimum only.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_clusters, n_features)
+    x_squared_norms : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,), optional
+        Ones by default.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,), dtype intp
+    min_distances : ndarray of shape (n_samples,)
+        ``||x_i - c_{labels_i}||^2`` (clipped at 0 against round-off).
+    sums : ndarray of shape (n_clusters, n_features)
+        ``R^T X``: ``sum_i w_i [labels_i = k] x_i``, the M-step's statistic.
+    weights : ndarray of shape (n_clusters,)
+        ``R^T 1``: ``sum_i w_i [labels_i = k]``.
+    """
+    n_samples, n_features = X.shape
+    K = centers.shape[0]
+    if sample_weight is None:
+        sample_weight = np.ones(n_samples)
+    c_sq = np.einsum("ij,ij->i", centers, centers)
+    labels = np.empty(n_samples, dtype=np.intp)
+    min_distances = np.empty(n_samples)
+    sums = np.zeros((K, n_features))
+    weights = np.zeros(K)
+    chunks = _chunks(n_samples, K)
+    # C^T contiguous and one reused output block: measured 2x faster than ``X[rows] @ centers.T``.
+    centers_t = np.ascontiguousarray(centers.T)
+    block = np.empty((chunks[0].stop - chunks[0].start, K))
+    for rows in chunks:
+        XC = np.matmul(X[rows], centers_t, out=block[: rows.stop - rows.start])
+        _nearest_and_sums(
+            XC,
+            c_sq,
+            x_squared_norms[rows],
+            X[rows],
+            sample_weight[rows],
+            labels[rows],
+            min_distances[rows],
+            sums,
+            weights,
+        )
+    return labels, min_distances, sums, weights
+
+
+def hard_responsibilities(labels, sample_weight, n_clusters):
+    """The sparse (n_samples, n_clusters) matrix ``R`` with ``w_i`` at ``(i, labels_i)``.
+
+    k-means' posterior: GMM responsibilities with all mass on one cluster. ``R^T X`` and ``R^T 1``
+    are the M-step's statistics (:func:`assign_nearest` gathers the same sums in its pass).
+    """
+    n_samples = len(labels)
+    return scipy.sparse.csr_array(
+        (sample_weight, labels, np.arange(n_samples + 1)), shape=(n_samples, n_clusters)
+    )
+
+
+def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
+    """The k-means M-step: ``c_k = (R^T X)_k / (R^T 1)_k``, empty clusters relocated.
+
+    A cluster with zero weight is moved onto the positively weighted sample farthest from its own
+    centroid (that sample leaves its old cluster), which lowers the inertia rather than wasting the
+    centroid.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    labels : ndarray of shape (n_samples,)
+    min_distances : ndarray of shape (n_samples,)
+        Squared distance of each sample to its assigned centroid (from the E-step).
+    sample_weight : ndarray of shape (n_samples,)
+    sums : ndarray of shape (n_clusters, n_features)
+        ``R^T X`` (see :func:`hard_responsibilities`).
+    weights : ndarray of shape (n_clusters,)
+        ``R^T 1``.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    """
+    sums = sums.copy()
+    weights = weights.copy()
+    empty = np.flatnonzero(weights <= 0)
+    if empty.size:
+        # Farthest positively weighted samples first; each leaves its cluster for an empty one.
+        candidates = np.where(sample_weight > 0, min_distances, -np.inf)
+        far = np.argsort(-candidates, kind="stable")[: empty.size]
+        far = far[np.isfinite(candidates[far])]
+        for k, i in zip(empty, far):
+            old = labels[i]
+            sums[old] -= sample_weight[i] * X[i]
+            weights[old] -= sample_weight[i]
+            sums[k] = sample_weight[i] * X[i]
+            weights[k] = sample_weight[i]
+    centers = np.zeros_like(sums)
+    filled = weights > 0
+    centers[filled] = sums[filled] / weights[filled, None]
+    return centers
+
+
+def _canonical_order(X):
+    """Row order that depends on the rows' values only (lexicographic).
+
+    Seeding draws from the weighted empirical distribution; walking it in this order makes the draw
+    a function of the distribution, not of the row order or of how weight is spread over duplicate
+    rows: a sample of weight 3 and three copies of it cover the same stretch of the cumulative sum.
+    """
+    return np.lexsort(X.T[::-1])
+
+
+def _draw(cumulative, u):
+    """Indices ``i`` with ``cumulative[i-1] <= u < cumulative[i]``: zero widths are never drawn."""
+    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(cumulative) - 1)
+
+
+def kmeans_plusplus(
+    X,
+    n_clusters,
+    *,
+    sample_weight=None,
+    x_squared_norms=None,
+    random_state=None,
+    n_local_trials=None,
+    order=None,
+):
+    """Greedy k-means++ seeding, weighted.
+
+    1. Draw the first center with probability proportional to ``w_i``.
+    2. For each further center, draw ``n_local_trials`` candidates with probability proportional to
+       ``w_i D(x_i)^2`` (``D``: distance to the nearest chosen center) and keep the candidate that
+       lowers the potential ``sum_i w_i D(x_i)^2`` the most (Arthur & Vassilvitskii's greedy
+       variant, as in scikit-learn).
+
+    Draws walk the samples in lexicographic order (see :func:`_canonical_order`), so an integer
+    weight and repeated rows give the same centers.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_clusters : int
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights; ones by default.
+    x_squared_norms : ndarray of shape (n_samples,), optional
+        Precomputed ``||x||^2``.
+    random_state : int, RandomState instance or None
+    n_local_trials : int, optional
+        Candidates per center; ``2 + int(log(n_clusters))`` by default.
+    order : ndarray of shape (n_samples,), optional
+        Precomputed canonical order (:func:`_canonical_order`).
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    indices : ndarray of shape (n_clusters,)
+        Row of ``X`` of each center.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_notes.mixture import kmeans_plusplus
+    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0]])
+    >>> centers, indices = kmeans_plusplus(X, 2, random_state=0)
+    >>> sorted(int(i) // 2 for i in indices)  # one seed in each far-apart pair
+    [0, 1]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    n_samples = X.shape[0]
+    w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if x_squared_norms is None:
+        x_squared_norms = np.einsum("ij,ij->i", X, X)
+    if n_local_trials is None:
+        n_local_trials = 2 + int(np.log(n_clusters))
+    random_state = check_random_state(random_state)
+    if order is None:
+        order = _canonical_order(X)
+    Xs, ws, x_sq = X[order], w[order], x_squared_norms[order]
+
+    chosen = np.empty(n_clusters, dtype=np.intp)
+    # 1. First center ~ w.
+    chosen[0] = _draw(np.cumsum(ws), random_state.uniform(size=1) * ws.sum())[0]
+    closest = squared_distances(Xs[chosen[:1]], Xs, x_sq[chosen[:1]])[0]
+    potential = ws @ closest
+    # 2. Next centers ~ w D^2, best of n_local_trials.
+    for c in range(1, n_clusters):
+        u = random_state.uniform(size=n_local_trials) * potential
+        candidates = _draw(np.cumsum(ws * closest), u)
+        D = squared_distances(Xs[candidates], Xs, x_sq[candidates])
+        np.minimum(closest, D, out=D)
+        potentials = D @ ws
+        best = int(np.argmin(potentials))
+        chosen[c] = candidates[best]
+        closest = D[best]
+        potential = potentials[best]
+    indices = order[chosen]
+    return X[indices].copy(), indices
+
+
+# --- the estimator -----------------------------------------------------------------------------
+
+
+class _KMeansData:
+    """What every iteration and restart shares: the data, ``||x||^2``, the seeding order."""
+
+    def __init__(self, X):
+        self.X = X
+        self.x_squared_norms = np.einsum("ij,ij->i", X, X)
+        self._order = None
+
+    @property
+    def order(self):
+        if self._order is None:
+            self._order = _canonical_order(self.X)
+        return self._order
+
+
+class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEM):
+    """k-means clustering: EM with hard responsibilities (Lloyd's algorithm).
+
+    The E-step assigns every sample to its nearest centroid, the M-step moves every centroid to the
+    weighted mean of its samples; both lower the inertia ``sum_i w_i ||x_i - c_{z_i}||^2``, which is
+    the negated EM objective. The loop, restarts and convergence test are :class:`BaseEM`'s, shared
+    with :class:`~sklearn_notes.mixture.GMMEM`.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters.
+    init : {"k-means++", "random"} or array-like, default="k-means++"
+        ``"k-means++"``: greedy weighted k-means++ seeding (:func:`kmeans_plusplus`); ``"random"``:
+        ``n_clusters`` distinct samples drawn with probability proportional to their weight; an
+        array of shape (n_clusters, n_features): the initial centers.
+    n_init : "auto" or int, default="auto"
+        Number of initializations; the one with the lowest final inertia is kept. ``"auto"``: 1 for
+        ``"k-means++"`` or an array, 10 for ``"random"``.
+    max_iter : int, default=300
+        Maximum number of EM iterations of one initialization.
+    tol : float, default=1e-4
+        Convergence when the inertia decreases by at most ``tol`` times the inertia of a single
+        cluster (the weighted total sum of squares ``sum_i w_i ||x_i - mean||^2``), so ``tol`` is
+        scale-free; ``tol=0`` stops when the assignment no longer changes.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization.
+    verbose : int, default=0
+        1: one line per initialization; 2: one line per iteration.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Centroids.
+    labels_ : ndarray of shape (n_samples,)
+        Cluster of each training sample (consistent with ``cluster_centers_``).
+    inertia_ : float
+        Weighted sum of squared distances of the samples to their centroid.
+    inertia_history_ : ndarray of shape (n_iter_ + 1,)
+        Inertia at the initial centers and after every iteration of the kept initialization;
+        non-increasing, and ``inertia_history_[-1] == inertia_``.
+    n_iter_ : int
+        Number of iterations of the kept initialization.
+    converged_ : bool
+        Whether the kept initialization converged before ``max_iter``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    GMMEM : The soft-assignment model on the same EM engine.
+    sklearn.cluster.KMeans : scikit-learn's Lloyd / Elkan implementation.
+
+    References
+    ----------
+    .. [1] S. Lloyd, "Least squares quantization in PCM", IEEE Trans. Inf. Theory 28(2), 1982.
+    .. [2] D. Arthur and S. Vassilvitskii, "k-means++: the advantages of careful seeding",
+       SODA 2007.
+    .. [3] C. M. Bishop, "Pattern Recognition and Machine Learning", section 9.1, Springer, 2006.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_notes.mixture import KMeansEM
+    >>> X = np.array([[1.0, 2.0], [1.0, 4.0], [1.0, 0.0], [10.0, 2.0], [10.0, 4.0], [10.0, 0.0]])
+    >>> km = KMeansEM(n_clusters=2, random_state=0).fit(X)
+    >>> sorted(km.cluster_centers_.tolist())
+    [[1.0, 2.0], [10.0, 2.0]]
+    >>> float(km.inertia_)
+    16.0
+    >>> bool(km.predict([[0.0, 0.0]])[0] == km.predict([[1.0, 1.0]])[0])
+    True
+    """
+
+    _parameter_constraints = {
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "init": [StrOptions({"k-means++", "random"}), "array-like"],
+        "n_init": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        init="k-means++",
+        n_init="auto",
+        max_iter=300,
+        tol=1e-4,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # --- EM hooks ------------------------------------------------------------------------------
+
+    def _prepare(self, X, sample_weight):
+        return _KMeansData(X)
+
+    def _n_restarts(self):
+        if isinstance(self.init, str):
+            if self.n_init == "auto":
+                return 10 if self.init == "random" else 1
+            return self.n_init
+        if self.n_init not in ("auto", 1):
+            warnings.warn(
+                f"Explicit initial centers given: running one initialization instead of "
+                f"n_init={self.n_init}.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return 1
+
+    def _initialize(self, data, sample_weight, random_state):
+        X = data.X
+        if isinstance(self.init, str) and self.init == "k-means++":
+            centers, _ = kmeans_plusplus(
+                X,
+                self.n_clusters,
+                sample_weight=sample_weight,
+                x_squared_norms=data.x_squared_norms,
+                random_state=random_state,
+                order=data.order,
+            )
+            return centers
+        if isinstance(self.init, str):  # "random": distinct samples, drawn in proportion to weight
+            order = data.order
+            p = sample_weight[order] / sample_weight.sum()
+            n_positive = np.count_nonzero(p)
+            if n_positive < self.n_clusters:
+                raise ValueError(
+                    f"init='random' needs n_clusters={self.n_clusters} samples with positive "
+                    f"weight; got {n_positive}."
+                )
+            picks = random_state.choice(X.shape[0], size=self.n_clusters, replace=False, p=p)
+            return X[order[picks]].copy()
+        centers = np.array(self.init, dtype=np.float64, copy=True)
+        if centers.shape != (self.n_clusters, X.shape[1]):
+            raise ValueError(
+                f"init array has shape {centers.shape}; expected (n_clusters, n_features) = "
+                f"({self.n_clusters}, {X.shape[1]})."
+            )
+        if not np.all(np.isfinite(centers)):
+            raise ValueError("init array contains NaN or infinity.")
+        return centers
+
+    def _e_step(self, data, sample_weight, centers):
+        # resp = (labels, min_distances, R^T X, R^T 1): the hard posterior and its statistics.
+        resp = assign_nearest(data.X, centers, data.x_squared_norms, sample_weight)
+        return resp, -float(sample_weight @ resp[1])
+
+    def _m_step(self, data, sample_weight, resp):
+        return update_centroids(data.X, *resp[:2], sample_weight, *resp[2:])
+
+    def _objective_scale(self, data, sample_weight):
+        mean = np.average(data.X, axis=0, weights=sample_weight)
+        return float(sample_weight @ np.sum((data.X - mean) ** 2, axis=1))
+
+    # --- public API ----------------------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Compute k-means clustering by EM.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; a weight of ``m`` acts like ``m`` copies of the sample.
+
+        Returns
+        -------
+        self : KMeansEM
+            Fitted estimator.
+        """
+        X = validate_data(self, X, dtype=np.float64, order="C")
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if X.shape[0] < self.n_clusters:
+            raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
+        run = self._fit_em(X, sample_weight)
+        labels = run.resp[0]
+        self.cluster_centers_ = run.params
+        self.labels_ = labels
+        self.inertia_ = -run.objective
+        self.inertia_history_ = -np.asarray(run.history)
+        self.n_iter_ = run.n_iter
+        self.converged_ = run.converged
+        self._n_features_out = self.n_clusters
+        return self
+
+    def _validate_new(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=np.float64, reset=False, order="C")
+
+    def predict(self, X):
+        """Index of the nearest centroid of each sample (the E-step).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        X = self._validate_new(X)
+        return assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))[0]
+
+    def transform(self, X):
+        """Euclidean distance of each sample to each centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters)
+        """
+        X = self._validate_new(X)
+        return np.sqrt(squared_distances(X, self.cluster_centers_))
+
+    def score(self, X, y=None, sample_weight=None):
+        """Opposite of the inertia of ``X`` under the fitted centroids (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+            ``-sum_i w_i min_k ||x_i - c_k||^2``.
+        """
+        X = self._validate_new(X)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        min_distances = assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))[1]
+        return -float(sample_weight @ min_distances)

@@ -1,0 +1,146 @@
+"""KMeansEM: hard EM, its monotone inertia, weights, and agreement with scikit-learn's KMeans."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial.distance import cdist
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_notes.mixture import KMeansEM, _kmeans, kmeans_plusplus
+from sklearn_notes.mixture._kmeans import assign_nearest, hard_responsibilities
+
+problems = st.tuples(
+    st.integers(0, 2**16),  # seed
+    st.integers(20, 120),  # n_samples
+    st.integers(1, 4),  # n_features
+    st.integers(1, 6),  # n_clusters
+)
+
+
+def _data(seed, n, d):
+    rng = np.random.RandomState(seed)
+    return rng.standard_normal((n, d)) * rng.uniform(0.5, 5, size=d) + rng.uniform(-3, 3, size=d)
+
+
+@settings(max_examples=30, deadline=None)
+@given(problems, st.sampled_from(["k-means++", "random"]))
+def test_kmeansem_inertia_never_increases(problem, init):
+    seed, n, d, K = problem
+    X = _data(seed, n, d)
+    w = np.random.RandomState(seed + 1).randint(0, 4, size=n).astype(float)
+    w[0] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        km = KMeansEM(K, init=init, tol=0, n_init=1, random_state=seed).fit(X, sample_weight=w)
+    history = km.inertia_history_
+    assert len(history) == km.n_iter_ + 1
+    assert np.all(np.diff(history) <= 1e-9 * max(1.0, history[0]))
+    assert history[-1] == km.inertia_
+    # The inertia is what it says: weighted squared distances to the assigned centers.
+    assigned = np.sum((X - km.cluster_centers_[km.labels_]) ** 2, axis=1)
+    np.testing.assert_allclose(km.inertia_, w @ assigned, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(km.labels_, km.predict(X))
+
+
+@settings(max_examples=30, deadline=None)
+@given(problems)
+def test_kmeansem_e_step_is_the_nearest_center_and_gathers_r_transpose_x(problem):
+    seed, n, d, K = problem
+    rng = np.random.RandomState(seed)
+    X = _data(seed, n, d)
+    centers = rng.standard_normal((K, d)) * 3
+    w = rng.uniform(0, 2, size=n)
+    labels, min_d, sums, weights = assign_nearest(X, centers, np.einsum("ij,ij->i", X, X), w)
+    D = cdist(X, centers, "sqeuclidean")
+    np.testing.assert_allclose(min_d, D.min(axis=1), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(D[np.arange(n), labels], D.min(axis=1), rtol=1e-9, atol=1e-9)
+    R = hard_responsibilities(labels, w, K)  # the one-hot "responsibilities"
+    np.testing.assert_allclose(sums, R.T @ X, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(weights, R.T @ np.ones(n), rtol=1e-12)
+
+
+def test_kmeansem_matches_sklearn_from_the_same_start():
+    X, _ = make_blobs(2000, n_features=5, centers=6, cluster_std=3.0, random_state=0)
+    start = X[:6].copy()
+    ours = KMeansEM(6, init=start, tol=0, max_iter=500).fit(X)
+    theirs = KMeans(6, init=start, n_init=1, tol=0, max_iter=500, algorithm="lloyd").fit(X)
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-10)
+    np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-10)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+    np.testing.assert_allclose(ours.transform(X), theirs.transform(X), rtol=1e-9)
+    np.testing.assert_allclose(ours.score(X), theirs.score(X), rtol=1e-10)
+    # With its own seeding, ours reaches an inertia as good as KMeans' (within 1 %).
+    ours = KMeansEM(6, n_init=5, random_state=0).fit(X)
+    theirs = KMeans(6, n_init=5, random_state=0).fit(X)
+    assert ours.inertia_ <= theirs.inertia_ * 1.01
+
+
+def test_kmeansem_sample_weight_equals_repeating_samples():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(40, 3))
+    w = rng.randint(0, 4, size=40)
+    X_repeated = np.repeat(X, w, axis=0)
+    perm = rng.permutation(40)  # a different row order too
+    weighted = KMeansEM(4, random_state=0).fit(X[perm], sample_weight=w[perm])
+    repeated = KMeansEM(4, random_state=0).fit(X_repeated)
+    np.testing.assert_allclose(weighted.cluster_centers_, repeated.cluster_centers_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.inertia_, repeated.inertia_, rtol=1e-10)
+
+
+def test_kmeans_plusplus_never_seeds_at_zero_weight_and_spreads_out():
+    X = np.array([[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0], [50.0, 50.0]])
+    for seed in range(20):
+        _, idx = kmeans_plusplus(X, 2, sample_weight=[1, 1, 1, 1, 0], random_state=seed)
+        assert 4 not in idx
+        assert {int(i) // 2 for i in idx} == {0, 1}
+
+
+def test_kmeansem_empty_cluster_is_relocated():
+    X = np.array([[0.0], [0.2], [0.4], [10.0], [10.2], [10.4]])
+    km = KMeansEM(3, init=np.array([[0.2], [10.2], [1000.0]]), tol=0).fit(X)
+    assert len(np.unique(km.labels_)) == 3  # the far center took a sample instead of staying empty
+    assert km.inertia_ < 0.08 + 0.08
+
+
+def test_kmeansem_chunked_e_step_gives_the_same_fit(monkeypatch):
+    X, _ = make_blobs(500, n_features=3, centers=4, cluster_std=2.0, random_state=2)
+    whole = KMeansEM(4, random_state=0).fit(X)
+    monkeypatch.setattr(_kmeans, "_CHUNK_ELEMENTS", 12)
+    chunked = KMeansEM(4, random_state=0).fit(X)
+    np.testing.assert_array_equal(chunked.labels_, whole.labels_)
+    np.testing.assert_allclose(chunked.cluster_centers_, whole.cluster_centers_, rtol=1e-12)
+
+
+def test_kmeansem_n_init_auto_and_restarts():
+    X, _ = make_blobs(300, centers=5, cluster_std=2.0, random_state=3)
+    one = KMeansEM(5, init="random", n_init=1, random_state=0).fit(X)
+    auto = KMeansEM(5, init="random", random_state=0).fit(X)  # "auto": 10 restarts for random
+    assert auto.inertia_ <= one.inertia_
+    with pytest.warns(RuntimeWarning, match="one initialization"):
+        KMeansEM(5, init=X[:5], n_init=3).fit(X)
+
+
+def test_kmeansem_transform_score_and_errors():
+    X, _ = make_blobs(100, centers=3, random_state=0)
+    km = KMeansEM(3, random_state=0).fit(X)
+    np.testing.assert_allclose(km.transform(X), cdist(X, km.cluster_centers_), rtol=1e-9)
+    np.testing.assert_allclose(km.fit_transform(X), km.transform(X))
+    np.testing.assert_allclose(km.score(X), -km.inertia_, rtol=1e-12)
+    assert list(km.get_feature_names_out()) == ["kmeansem0", "kmeansem1", "kmeansem2"]
+    with pytest.raises(ValueError, match="n_samples=2 should be >= n_clusters=3"):
+        KMeansEM(3).fit(X[:2])
+    with pytest.raises(ValueError, match="shape"):
+        KMeansEM(3, init=np.zeros((2, 2))).fit(X)
+    with pytest.raises(ValueError, match="non-zero"):
+        KMeansEM(3).fit(X, sample_weight=np.zeros(100))
+
+
+def test_kmeansem_max_iter_warns():
+    X, _ = make_blobs(300, centers=5, cluster_std=3.0, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        KMeansEM(5, max_iter=1, tol=0, random_state=0).fit(X)
