@@ -1,6 +1,8 @@
-"""KernelSVC: the notes' hard/soft-margin, kernel SVM, trained by our own SMO (concept map rows 9-17).
+"""KernelSVC: the notes' hard/soft-margin, kernel SVM, trained by our own SMO (concept map rows
+9-17).
 
-The notes' primal, for C-SVM with slacks :math:`\\xi_i` (hard margin: :math:`C = \\infty`, no slack):
+The notes' primal, for C-SVM with slacks :math:`\\xi_i` (hard margin: :math:`C = \\infty`, no
+slack):
 
 .. math::
 
@@ -8,7 +10,8 @@ The notes' primal, for C-SVM with slacks :math:`\\xi_i` (hard margin: :math:`C =
     \\quad \\text{s.t.} \\quad y_i (w^\\top \\phi(x_i) + b) \\ge 1 - \\xi_i,\\; \\xi_i \\ge 0,
 
 whose Lagrange dual is the QP solved in :mod:`sklearn_notes.svm._smo`. Only the support vectors
-(:math:`\\alpha_i > 0`) enter the decision function :math:`f(x) = \\sum_i y_i \\alpha_i K(x_i, x) + b`.
+(:math:`\\alpha_i > 0`) enter the decision function :math:`f(x) = \\sum_i y_i \\alpha_i K(x_i, x) +
+b`.
 Multi-class problems are split one-vs-one, as libsvm (and so scikit-learn's ``SVC``) does; the
 attributes follow ``SVC``'s layout so that either can be read the same way.
 """
@@ -22,8 +25,8 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, compute_class_weight
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -42,7 +45,8 @@ N_PROBABILITY_FOLDS = 5
 def fit_platt(decision, positive):
     """Fit Platt's sigmoid ``P(positive | f) = 1 / (1 + exp(A f + B))`` by maximum likelihood.
 
-    Uses Platt's regularized targets ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)`` (Platt 1999; Lin, Lin
+    Uses Platt's regularized targets ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)`` (Platt 1999; Lin,
+    Lin
     & Weng 2007), which keep ``A`` finite on separable decision values.
 
     Parameters
@@ -99,7 +103,8 @@ def couple_pairwise(r):
     n, k, _ = r.shape
     Q = -r.transpose(0, 2, 1) * r  # Q_st = -r_ts r_st  (s != t)
     off = ~np.eye(k, dtype=bool)
-    diag = np.sum(np.where(off[None], r.transpose(0, 2, 1) ** 2, 0.0), axis=2)  # Q_tt = sum_s r_st^2
+    # Q_tt = sum_s r_st^2
+    diag = np.sum(np.where(off[None], r.transpose(0, 2, 1) ** 2, 0.0), axis=2)
     Q[:, np.arange(k), np.arange(k)] = diag
     A = np.zeros((n, k + 1, k + 1))
     A[:, :k, :k] = Q
@@ -126,9 +131,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : float, default=1.0
-        Penalty of the slacks, ``> 0``; ``np.inf`` is the hard-margin SVM. Sample ``i`` gets the bound
+        Penalty of the slacks, ``> 0``; ``np.inf`` is the hard-margin SVM. Sample ``i`` gets the
+        bound
         ``C * class_weight[y_i] * sample_weight[i]`` on its multiplier.
-    kernel : {"linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed"} or callable, default="rbf"
+    kernel : {"linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed"} or callable,
+    default="rbf"
         ``"gaussian"`` is the notes' name of ``"rbf"``. A callable ``kernel(X, Y)`` returns the
         ``(n_X, n_Y)`` kernel matrix; ``"precomputed"`` takes Gram matrices as ``X``.
     degree : int, default=3
@@ -161,7 +168,8 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         ``(n_samples, n_classes * (n_classes - 1) / 2)``.
     break_ties : bool, default=False
         With ``decision_function_shape="ovr"`` and more than two classes, predict by the argmax of
-        ``decision_function`` instead of one-vs-one votes (ties of votes then go to the larger score).
+        ``decision_function`` instead of one-vs-one votes (ties of votes then go to the larger
+        score).
     random_state : int, RandomState instance or None, default=None
         Seeds the folds of the internal cross-validation of ``probability=True``.
 
@@ -211,7 +219,8 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     ----------
     .. [1] J. Platt, "Sequential minimal optimization: a fast algorithm for training support vector
        machines", 1998.
-    .. [2] R.-E. Fan, P.-H. Chen, C.-J. Lin, "Working set selection using second order information for
+    .. [2] R.-E. Fan, P.-H. Chen, C.-J. Lin, "Working set selection using second order information
+    for
        training support vector machines", JMLR 6, 2005.
     .. [3] Z. Wen, J. Shi, Q. Li, B. He, J. Chen, "ThunderSVM: a fast SVM library on GPUs and CPUs",
        JMLR 19, 2018.
@@ -231,7 +240,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="neither"), Options(Real, {np.inf})],
         "kernel": [StrOptions(set(KERNELS)), callable],
         "degree": [Interval(Integral, 0, None, closed="left")],
         "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0, None, closed="left")],
@@ -343,7 +352,10 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             sol = self._solve(X, idx, y_index[idx] == a, C[idx], kernel, params)
             alpha[p, idx] = sol.alpha
             rho[p], n_iter[p], violation[p], objective[p] = (
-                sol.rho, sol.n_iter, sol.violation, sol.objective,
+                sol.rho,
+                sol.n_iter,
+                sol.violation,
+                sol.objective,
             )
         if np.any(violation >= self.tol):
             warnings.warn(
@@ -355,8 +367,9 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
 
         # 2. Support vectors, grouped by class, and the coefficients in libsvm's layout.
         is_sv = alpha.max(axis=0) > 0
-        support = np.concatenate([np.flatnonzero(is_sv & (y_index == c)) for c in range(len(classes))])
-        n_support = np.array([np.sum(is_sv & (y_index == c)) for c in range(len(classes))], np.int32)
+        by_class = [np.flatnonzero(is_sv & (y_index == c)) for c in range(len(classes))]
+        support = np.concatenate(by_class)
+        n_support = np.array([len(s) for s in by_class], dtype=np.int32)
         y_sv = y_index[support]
         dual_coef = np.zeros((len(classes) - 1, support.size))
         ovo_coef = np.zeros((support.size, len(pairs)))  # column p: y_i alpha_i of pair p

@@ -1,16 +1,19 @@
 """Kernels of the notes' non-linear SVM (concept map rows 15-16).
 
 The kernel trick: the dual of the SVM only needs inner products
-:math:`K(x, x') = \\langle \\phi(x), \\phi(x') \\rangle`, so the feature map :math:`\\phi` never has to be
+:math:`K(x, x') = \\langle \\phi(x), \\phi(x') \\rangle`, so the feature map :math:`\\phi` never
+has to be
 built. The kernels of the notes, as scikit-learn (and libsvm) define them:
 
 - linear: :math:`K(x, x') = x^\\top x'`
 - polynomial: :math:`K(x, x') = (\\gamma\\, x^\\top x' + c_0)^d`
 - RBF, also called Gaussian: :math:`K(x, x') = \\exp(-\\gamma \\lVert x - x' \\rVert^2)`
-- sigmoid: :math:`K(x, x') = \\tanh(\\gamma\\, x^\\top x' + c_0)` -- not positive semi-definite in general,
+- sigmoid: :math:`K(x, x') = \\tanh(\\gamma\\, x^\\top x' + c_0)` -- not positive semi-definite in
+  general,
   so it is not an inner product of any feature map (a "kernel" only by name).
 
-Values come in blocks from :mod:`sklearn.metrics.pairwise` (matrix products through BLAS), never pair
+Values come in blocks from :mod:`sklearn.metrics.pairwise` (matrix products through BLAS), never
+pair
 by pair.
 """
 
@@ -24,7 +27,8 @@ from sklearn.metrics.pairwise import (
 
 __all__ = ["KERNELS", "KernelRows", "kernel_matrix", "resolve_gamma"]
 
-#: Kernel names accepted by :class:`~sklearn_notes.svm.KernelSVC`; "gaussian" is the notes' name of RBF.
+#: Kernel names accepted by :class:`~sklearn_notes.svm.KernelSVC`; "gaussian" is the notes' name of
+# RBF.
 KERNELS = ("linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed")
 
 
@@ -63,7 +67,7 @@ def resolve_gamma(gamma, X, sample_weight=None):
         total = w.sum() * n_features
         mean = (w @ X).sum() / total
         var = (w @ ((X - mean) ** 2)).sum() / total
-        return 1.0 / (n_features * var) if var > 0 else 1.0
+        return float(1.0 / (n_features * var)) if var > 0 else 1.0
     return float(gamma)
 
 
@@ -90,7 +94,8 @@ def kernel_matrix(X, Y, kernel, *, gamma=1.0, degree=3, coef0=0.0):
     >>> import numpy as np
     >>> from sklearn_notes.svm._kernels import kernel_matrix
     >>> X = np.array([[0.0, 0.0], [1.0, 0.0]])
-    >>> np.allclose(kernel_matrix(X, X, "gaussian", gamma=1.0), kernel_matrix(X, X, "rbf", gamma=1.0))
+    >>> K = kernel_matrix(X, X, "gaussian", gamma=1.0)
+    >>> np.allclose(K, kernel_matrix(X, X, "rbf", gamma=1.0))
     True
     """
     if callable(kernel):
@@ -168,4 +173,3 @@ class KernelRows:
             K += self.dtype(self.coef0)
             np.tanh(K, out=K)
         return K
-

@@ -8,25 +8,33 @@ The notes go primal -> Lagrangian -> dual and solve the dual "by QP". The dual o
     \\min_\\alpha f(\\alpha) = \\tfrac12 \\alpha^\\top Q \\alpha - \\sum_i \\alpha_i
     \\quad \\text{s.t.} \\quad 0 \\le \\alpha_i \\le C_i,\\; \\sum_i y_i \\alpha_i = 0,
 
-with :math:`C_i = C \\cdot w_i` (sample and class weights) and :math:`C_i = \\infty` for the hard margin.
+with :math:`C_i = C \\cdot w_i` (sample and class weights) and :math:`C_i = \\infty` for the hard
+margin.
 Its KKT conditions (the notes' complementary slackness) say, with the gradient
 :math:`G = Q\\alpha - 1` and :math:`m(\\alpha) = \\max_{t \\in I_{up}} -y_t G_t`,
 :math:`M(\\alpha) = \\min_{t \\in I_{low}} -y_t G_t`, that :math:`\\alpha` is optimal iff
-:math:`m(\\alpha) \\le M(\\alpha)`; the solver stops when :math:`m - M < \\text{tol}` (libsvm's rule).
+:math:`m(\\alpha) \\le M(\\alpha)`; the solver stops when :math:`m - M < \\text{tol}` (libsvm's
+rule).
 
 Two levels, one code path:
 
-1. Outer loop (:func:`solve_binary`, ThunderSVM's decomposition, Wen et al. 2018): pick a working set of
-   ``q`` maximal violators (half of it new, half kept from the previous round), fetch their kernel rows
-   in one BLAS block (through a row cache of ``cache_size`` MB), solve the sub-problem, then update the
+1. Outer loop (:func:`solve_binary`, ThunderSVM's decomposition, Wen et al. 2018): pick a working
+  set of
+   ``q`` maximal violators (half of it new, half kept from the previous round), fetch their kernel
+   rows
+   in one BLAS block (through a row cache of ``cache_size`` MB), solve the sub-problem, then update
+   the
    full gradient with one matrix-vector product ``G += y * (K_ws^T (y_ws * dalpha_ws))``.
 2. Inner loop (:func:`smo_pairs`, numba): classic SMO on the working set -- select ``i`` (maximal
    violation) -> select ``j`` (second-order WSS2 of Fan, Chen & Lin 2005) -> analytic step along the
    constraint line -> clip to the box -> update the gradient.
 
-Shrinking (libsvm's rule) removes bound variables that cannot move from the active set; before stopping,
-the gradient of the removed ones is rebuilt from the support vectors and optimality is checked again on
-all variables (the final un-shrinking check). The threshold ``rho`` is the mean of ``y_i G_i`` over the
+Shrinking (libsvm's rule) removes bound variables that cannot move from the active set; before
+stopping,
+the gradient of the removed ones is rebuilt from the support vectors and optimality is checked
+again on
+all variables (the final un-shrinking check). The threshold ``rho`` is the mean of ``y_i G_i`` over
+the
 free variables (``0 < alpha_i < C_i``), the decision function
 :math:`f(x) = \\sum_i y_i \\alpha_i K(x_i, x) - \\rho`.
 """
@@ -152,7 +160,7 @@ class BinarySolution:
 
 @njit(cache=True, nogil=True)
 def _gather(buffer, slots, samples):
-    """K_ws[a, b] = K[samples[a], samples[b]] from the cached rows (slots[a] holds sample a's row)."""
+    """K_ws[a, b] = K[samples[a], samples[b]] from the cached rows (slots[a]: sample a's row)."""
     q = slots.shape[0]
     K = np.empty((q, q), dtype=buffer.dtype)
     for a in range(q):
@@ -164,7 +172,7 @@ def _gather(buffer, slots, samples):
 
 @njit(cache=True, nogil=True)
 def _update_gradient(G, y, buffer, slots, delta, active):
-    """G_k += y_k * sum_r delta_r K[ws_r, k] for k in active -- one streamed pass per changed row."""
+    """G_k += y_k sum_r delta_r K[ws_r, k], k in active: one streamed pass per changed row."""
     for r in range(slots.shape[0]):
         d = delta[r]
         if d != 0.0:
@@ -231,7 +239,7 @@ def _violations(alpha, G, y, C):
 
 
 def _select_working_set(yg, up, low, kept, q):
-    """ThunderSVM's selection: maximal violators alternately from I_up and I_low, plus the kept half."""
+    """ThunderSVM's selection: top violators alternately from I_up and I_low, plus the kept half."""
     q_new = q - len(kept)
     exclude = np.zeros(len(yg), dtype=bool)
     exclude[kept] = True
@@ -249,7 +257,7 @@ def _select_working_set(yg, up, low, kept, q):
 
 
 def _rho(alpha, G, y, C):
-    """libsvm's threshold: mean of y_i G_i over free variables, else the middle of the feasible range."""
+    """libsvm's rho: mean of y_i G_i over the free variables, else mid-range of its bounds."""
     yG = y * G
     free = (alpha > 0) & (alpha < C)
     if free.any():
@@ -308,14 +316,18 @@ def solve_binary(
     Returns
     -------
     solution : BinarySolution
-        ``alpha``, ``rho``, ``n_iter`` (pair updates), ``violation`` (final ``m - M``), ``objective``
-        (``1/2 alpha^T Q alpha - sum alpha``), ``converged`` and ``separable`` (False when a hard margin
+        ``alpha``, ``rho``, ``n_iter`` (pair updates), ``violation`` (final ``m - M``),
+        ``objective``
+        (``1/2 alpha^T Q alpha - sum alpha``), ``converged`` and ``separable`` (False when a hard
+        margin
         was asked for and the dual is unbounded: no separating hyperplane in the kernel's space).
 
     Notes
     -----
-    With ``C = inf`` and data that are not separable the dual is unbounded; the solver stops as soon as
-    ``sum(alpha)`` passes ``1e12`` (a margin below ``2e-6``) or after ``max(10**7, 100 n)`` pair updates.
+    With ``C = inf`` and data that are not separable the dual is unbounded; the solver stops as
+    soon as
+    ``sum(alpha)`` passes ``1e12`` (a margin below ``2e-6``) or after ``max(10**7, 100 n)`` pair
+    updates.
     """
     y = np.asarray(y, dtype=np.float64)
     C = np.asarray(C, dtype=np.float64)
@@ -372,7 +384,8 @@ def solve_binary(
             converged = violation < tol
             break
         if shrinking and not unshrunk and violation < 10 * tol and len(active) < n:
-            # libsvm un-shrinks once when close, so that the shrunk set is rebuilt from a good alpha.
+            # libsvm un-shrinks once when close, so that the shrunk set is rebuilt from a good
+            # alpha.
             active = unshrink()
             unshrunk = True
             cache.reset()

@@ -43,9 +43,11 @@ def test_sigmoid_kernel_is_not_psd_counterexample():
 @settings(max_examples=30, deadline=None)
 @given(X=matrices, gamma=st.floats(0.1, 2.0), coef0=st.floats(0.0, 2.0))
 def test_poly2_kernel_equals_explicit_feature_map(X, gamma, coef0):
-    # (gamma x.x' + c0)^2 = <phi(x), phi(x')> with phi(x) = [c0, sqrt(2 c0 gamma) x, gamma vec(x x^T)].
+    # (gamma x.x' + c0)^2 = <phi(x), phi(x')> with phi(x) = [c0, sqrt(2 c0 gamma) x, gamma vec(x
+    # x^T)].
     def phi(x):
-        return np.concatenate([[coef0], np.sqrt(2 * coef0 * gamma) * x, gamma * np.outer(x, x).ravel()])
+        linear = np.sqrt(2 * coef0 * gamma) * x
+        return np.concatenate([[coef0], linear, gamma * np.outer(x, x).ravel()])
 
     Phi = np.array([phi(x) for x in X])
     K = kernel_matrix(X, X, "poly", gamma=gamma, coef0=coef0, degree=2)
