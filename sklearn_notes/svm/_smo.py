@@ -52,13 +52,36 @@ HARD_MARGIN_ALPHA_LIMIT = 1e12
 
 
 @njit(cache=True, nogil=True)
-def smo_pairs(K, y, C, alpha, G, tol, max_iter):
+def _in_up(a, c, y):
+    return a < c if y > 0 else a > 0
+
+
+@njit(cache=True, nogil=True)
+def _in_low(a, c, y):
+    return a > 0 if y > 0 else a < c
+
+
+@njit(cache=True, nogil=True)
+def _reconstruct(K, y, alpha, G, act, n_active):
+    """Recompute G_k = y_k sum_j y_j alpha_j K_jk - 1 of the shrunk variables act[n_active:]."""
+    q = y.shape[0]
+    for c in range(n_active, q):
+        k = act[c]
+        g = 0.0
+        for j in range(q):
+            if alpha[j] != 0.0:
+                g += y[j] * alpha[j] * K[j, k]
+        G[k] = y[k] * g - 1.0
+
+
+@njit(cache=True, nogil=True)
+def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
     """Solve the dual restricted to a working set by pairwise SMO with WSS2 (in place).
 
     Parameters
     ----------
     K : ndarray of shape (q, q)
-        Kernel matrix of the working set (symmetric, C-contiguous float64).
+        Kernel matrix of the working set (symmetric, C-contiguous float32).
     y : ndarray of shape (q,)
         Labels in {-1, +1} as float64.
     C : ndarray of shape (q,)
@@ -66,11 +89,15 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter):
     alpha : ndarray of shape (q,)
         Feasible start; updated in place.
     G : ndarray of shape (q,)
-        Gradient of the full dual restricted to the working set; updated in place.
+        Gradient of the full dual restricted to the working set; updated in place (exact for every
+        variable on return, shrunk ones included).
     tol : float
         Stop when the maximal violation ``m - M`` is below ``tol``.
     max_iter : int
         Maximal number of pair updates.
+    shrinking : bool
+        libsvm's shrinking: every ``min(q, 1000)`` updates, drop the bound variables that the
+        current ``m``, ``M`` say cannot move; rebuild their gradient and re-check before stopping.
 
     Returns
     -------
@@ -81,8 +108,12 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter):
     """
     q = y.shape[0]
     diag = np.empty(q)
+    act = np.arange(q)  # act[:n_active] are the variables still optimized
     for t in range(q):
         diag[t] = K[t, t]
+    n_active = q
+    unshrunk = False
+    counter = min(q, 1000)
     n_iter = 0
     gap = np.inf
     step = 0.0
@@ -93,27 +124,58 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter):
         m = -np.inf
         M = np.inf
         i_new = -1
-        for t in range(q):
+        for c in range(n_active):
+            t = act[c]
             if step != 0.0:
                 G[t] += y[t] * step * (K[i, t] - K[j, t])
             yg = -y[t] * G[t]
-            if (alpha[t] < C[t]) if y[t] > 0 else (alpha[t] > 0):
-                if yg > m:
-                    m = yg
-                    i_new = t
-            if (alpha[t] > 0) if y[t] > 0 else (alpha[t] < C[t]):
-                if yg < M:
-                    M = yg
+            if _in_up(alpha[t], C[t], y[t]) and yg > m:
+                m = yg
+                i_new = t
+            if _in_low(alpha[t], C[t], y[t]) and yg < M:
+                M = yg
+        step = 0.0
         i = i_new
         gap = m - M
         if i < 0 or gap < tol or n_iter >= max_iter:
+            if n_active < q:
+                # Final un-shrinking check: optimality must hold for every variable.
+                _reconstruct(K, y, alpha, G, act, n_active)
+                n_active = q
+                unshrunk = True
+                if n_iter < max_iter:
+                    continue
             break
-        # 2. j by second order: the largest decrease b^2 / a of the objective along (i, j).
+        # 2. Shrinking: bound variables whose gradient pushes them out of the box (libsvm's rule).
+        counter -= 1
+        if shrinking and counter == 0:
+            counter = min(q, 1000)
+            if not unshrunk and gap <= 10 * tol:
+                # Close to the end: rebuild everything once, so the shrunk set is chosen well.
+                _reconstruct(K, y, alpha, G, act, n_active)
+                n_active = q
+                unshrunk = True
+            c = 0
+            while c < n_active:
+                t = act[c]
+                at_upper = alpha[t] >= C[t]
+                at_lower = alpha[t] <= 0.0
+                g = -y[t] * G[t]
+                out = (at_upper and (g > m if y[t] > 0 else -g > -M)) or (
+                    at_lower and (-g > -M if y[t] > 0 else g > m)
+                )
+                if out:
+                    n_active -= 1
+                    act[c], act[n_active] = act[n_active], act[c]
+                else:
+                    c += 1
+        # 3. j by second order: the largest decrease b^2 / a of the objective along (i, j).
         j = -1
         best = np.inf
         Kii = diag[i]
-        for t in range(q):
-            if (alpha[t] > 0) if y[t] > 0 else (alpha[t] < C[t]):
+        for c in range(n_active):
+            t = act[c]
+            if _in_low(alpha[t], C[t], y[t]):
                 b = m + y[t] * G[t]
                 if b > 0:
                     a = Kii + diag[t] - 2.0 * K[i, t]
@@ -125,12 +187,12 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter):
                         j = t
         if j < 0:
             break
-        # 3. analytic step t* = b / a along alpha_i += y_i t, alpha_j -= y_j t ...
+        # 4. analytic step t* = b / a along alpha_i += y_i t, alpha_j -= y_j t ...
         a = Kii + diag[j] - 2.0 * K[i, j]
         if a <= 0:
             a = TAU
         step = (m + y[j] * G[j]) / a
-        # 4. ... clipped to the box (written as "room left", so that C = inf needs no special case).
+        # 5. ... clipped to the box (written as "room left", so that C = inf needs no special case).
         room_i = C[i] - alpha[i] if y[i] > 0 else alpha[i]
         room_j = alpha[j] if y[j] > 0 else C[j] - alpha[j]
         step = min(step, room_i, room_j)
@@ -141,7 +203,7 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter):
         if step == room_j:
             alpha[j] = 0.0 if y[j] > 0 else C[j]
         n_iter += 1
-        # 5. (the gradient update runs fused with the next selection pass)
+        # 6. (the gradient update runs fused with the next selection pass)
     return n_iter, gap
 
 
@@ -424,7 +486,9 @@ def solve_binary(
         a_old = alpha[samples]
         a_new = a_old.copy()
         G_ws = G[samples].copy()
-        it, _ = smo_pairs(K_ws, y[samples], C[samples], a_new, G_ws, inner_tol, inner_max)
+        it, _ = smo_pairs(
+            K_ws, y[samples], C[samples], a_new, G_ws, inner_tol, inner_max, shrinking
+        )
         n_iter += it
         n_round += 1
         # 5. Full gradient: G_A += y_A * (K_ws,A^T (y_ws * dalpha)); the inner G already is it when

@@ -28,7 +28,7 @@ def test_smo_pairs_matches_a_generic_qp_solver():
     K = rbf_kernel(X, gamma=0.5)
     C = np.full(12, 2.0)
     alpha, G = np.zeros(12), -np.ones(12)
-    n_iter, gap = smo_pairs(K.astype(np.float32), y, C, alpha, G, 1e-10, 10**6)
+    n_iter, gap = smo_pairs(K.astype(np.float32), y, C, alpha, G, 1e-10, 10**6, True)
     assert gap < 1e-10 and n_iter > 0
     Q = np.outer(y, y) * K
 
@@ -52,6 +52,7 @@ def test_smo_pairs_matches_a_generic_qp_solver():
 @pytest.mark.parametrize(
     "options",
     [
+        dict(shrinking=False),  # the whole problem at once, without shrinking
         dict(working_set_size=16),  # decomposition: many rounds, kept half, gradient updates
         dict(working_set_size=16, shrinking=False),
         dict(working_set_size=16, cache_size=0.001),  # cache of the working set only: evictions
