@@ -1,7 +1,7 @@
 """KernelSVC (our SMO) against scikit-learn's SVC (libsvm), side by side in one process.
 
 Runs are interleaved (ours, theirs, ours, theirs, ...) and the best time of each is kept, because
-the machine may be shared. Numba compilation is excluded by a warm-up fit; the first fit of the process
+the machine may be shared. Numba compilation is excluded by a warm-up fit; the first fit of the
 process (numba cache load or compile) is reported separately as the cold first call.
 
 Printed per case: fit times, the ratio sklearn / ours (> 1: ours is faster), agreement of the
