@@ -388,7 +388,7 @@ def solve_binary(
     -----
     With ``C = inf`` and data that are not separable the dual is unbounded; the solver stops as
     soon as
-    ``sum(alpha)`` passes ``1e12`` (a margin below ``2e-6``) or after ``max(10**7, 100 n)`` pair
+    ``sum(alpha)`` passes ``1e12`` (a margin below ``2e-6``) or after ``max(10**6, 100 n)`` pair
     updates.
     """
     y = np.asarray(y, dtype=np.float64)
@@ -396,7 +396,7 @@ def solve_binary(
     n = y.shape[0]
     hard = bool(np.isinf(C).any())
     if max_iter is None or max_iter < 0:
-        max_iter = max(10**7, 100 * n) if hard else np.iinfo(np.int64).max
+        max_iter = max(10**6, 100 * n) if hard else np.iinfo(np.int64).max
     if working_set_size is None:
         working_set_size = n if 4 * n * n <= cache_size * 2**20 else 2048
     q = int(min(n, max(working_set_size, 2)))
