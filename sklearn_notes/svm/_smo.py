@@ -62,16 +62,19 @@ def _in_low(a, c, y):
 
 
 @njit(cache=True, nogil=True)
-def _reconstruct(K, y, alpha, G, act, n_active):
-    """Recompute G_k = y_k sum_j y_j alpha_j K_jk - 1 of the shrunk variables act[n_active:]."""
+def _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active):
+    """Rebuild G of the shrunk variables act[n_active:] from the start of this solve:
+    G_k = G0_k + y_k sum_j y_j (alpha_j - alpha0_j) K_jk (variables outside the working set are
+    constant here, so their part of the gradient is in G0)."""
     q = y.shape[0]
     for c in range(n_active, q):
         k = act[c]
         g = 0.0
         for j in range(q):
-            if alpha[j] != 0.0:
-                g += y[j] * alpha[j] * K[j, k]
-        G[k] = y[k] * g - 1.0
+            d = alpha[j] - alpha0[j]
+            if d != 0.0:
+                g += y[j] * d * K[j, k]
+        G[k] = G0[k] + y[k] * g
 
 
 @njit(cache=True, nogil=True)
@@ -109,6 +112,8 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
     q = y.shape[0]
     diag = np.empty(q)
     act = np.arange(q)  # act[:n_active] are the variables still optimized
+    alpha0 = alpha.copy()
+    G0 = G.copy()
     for t in range(q):
         diag[t] = K[t, t]
     n_active = q
@@ -140,7 +145,7 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
         if i < 0 or gap < tol or n_iter >= max_iter:
             if n_active < q:
                 # Final un-shrinking check: optimality must hold for every variable.
-                _reconstruct(K, y, alpha, G, act, n_active)
+                _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active)
                 n_active = q
                 unshrunk = True
                 if n_iter < max_iter:
@@ -152,7 +157,7 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
             counter = min(q, 1000)
             if not unshrunk and gap <= 10 * tol:
                 # Close to the end: rebuild everything once, so the shrunk set is chosen well.
-                _reconstruct(K, y, alpha, G, act, n_active)
+                _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active)
                 n_active = q
                 unshrunk = True
             c = 0

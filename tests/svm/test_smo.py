@@ -87,3 +87,19 @@ def test_solve_binary_max_iter_stops_without_converging():
     sol = solve_binary(KernelRows(X, "rbf", gamma=1.0), y, np.full(200, 10.0), max_iter=5)
     assert sol.n_iter <= 5
     assert not sol.converged
+
+
+def test_smo_pairs_keeps_the_gradient_of_a_sub_problem_exact_while_shrinking():
+    # A working set inside a larger problem: G carries the part of the gradient coming from the
+    # variables outside the set. After solving (with shrinking and its gradient reconstruction),
+    # G must still equal G0 + Q (alpha - alpha0) for every variable, shrunk ones included.
+    X, y = _problem(n=1500, seed=5)
+    K = rbf_kernel(X, gamma=2.0).astype(np.float32)
+    C = np.full(1500, 0.5)
+    rng = np.random.RandomState(0)
+    G0 = -1.0 + 0.3 * rng.randn(1500)
+    alpha, G = np.zeros(1500), G0.copy()
+    n_iter, gap = smo_pairs(K, y, C, alpha, G, 1e-6, 10**7, True)
+    assert gap < 1e-6 and n_iter > 1000  # long enough for shrinking rounds to happen
+    Q = np.outer(y, y) * K.astype(np.float64)
+    np.testing.assert_allclose(G, G0 + Q @ alpha, atol=1e-6)  # round-off of 1e7 updates
