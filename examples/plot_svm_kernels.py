@@ -24,10 +24,11 @@ kernels = {
     "gaussian (rbf)": dict(kernel="gaussian"),
     "sigmoid": dict(kernel="sigmoid", gamma=0.5, coef0=-1.0),
 }
-fig, axes = plt.subplots(2, len(kernels), figsize=(4 * len(kernels), 8))
+names = [f"k{i}" for i in range(len(kernels))]
+fig, axd = plt.subplot_mosaic([names, ["gamma"] * len(kernels)], figsize=(4 * len(kernels), 8))
 xx, yy = np.meshgrid(np.linspace(-2, 3, 150), np.linspace(-1.5, 2, 150))
 grid = np.c_[xx.ravel(), yy.ravel()]
-for ax, (name, params) in zip(axes[0], kernels.items()):
+for ax, (name, params) in zip([axd[k] for k in names], kernels.items()):
     clf = KernelSVC(C=1.0, **params).fit(X_train, y_train)
     f = clf.decision_function(grid).reshape(xx.shape)
     ax.contourf(xx, yy, f > 0, cmap="RdBu", alpha=0.3)
@@ -51,9 +52,7 @@ print(
     f"train accuracy goes {train_acc[0]:.3f} -> {train_acc[-1]:.3f}; test accuracy peaks at "
     f"gamma = {gammas[best]:.3g} ({test_acc[best]:.3f}) and ends at {test_acc[-1]:.3f}"
 )
-for ax in axes[1, 1:]:
-    ax.remove()
-ax = axes[1, 0]
+ax = axd["gamma"]
 ax.semilogx(gammas, train_acc, "o-", label="train")
 ax.semilogx(gammas, test_acc, "s-", label="test")
 ax.set_xlabel("RBF gamma")
