@@ -177,9 +177,27 @@ class KernelRows:
         elif self.kernel == "poly":
             K *= g
             K += self.dtype(self.coef0)
-            K **= self.degree
+            _integer_power(K, self.degree)
         elif self.kernel == "sigmoid":
             K *= g
             K += self.dtype(self.coef0)
             np.tanh(K, out=K)
         return K
+
+
+def _integer_power(K, degree):
+    """K **= degree in place by repeated squaring: a few multiplications instead of powf per entry."""
+    if degree == 1:
+        return K
+    if degree == 0:
+        K[...] = 1
+        return K
+    base = K.copy()
+    K[...] = 1
+    while degree:
+        if degree & 1:
+            K *= base
+        degree >>= 1
+        if degree:
+            base *= base
+    return K
