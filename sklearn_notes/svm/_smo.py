@@ -116,6 +116,12 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
     G0 = G.copy()
     for t in range(q):
         diag[t] = K[t, t]
+    # I_up / I_low membership, refreshed only for the two variables a step moves.
+    up = np.empty(q, dtype=np.bool_)
+    low = np.empty(q, dtype=np.bool_)
+    for t in range(q):
+        up[t] = _in_up(alpha[t], C[t], y[t])
+        low[t] = _in_low(alpha[t], C[t], y[t])
     n_active = q
     unshrunk = False
     counter = min(q, 1000)
@@ -129,15 +135,19 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
         m = -np.inf
         M = np.inf
         i_new = -1
+        if step != 0.0:
+            Ki = K[i]
+            Kj = K[j]
+            for c in range(n_active):
+                t = act[c]
+                G[t] += y[t] * step * (Ki[t] - Kj[t])
         for c in range(n_active):
             t = act[c]
-            if step != 0.0:
-                G[t] += y[t] * step * (K[i, t] - K[j, t])
             yg = -y[t] * G[t]
-            if _in_up(alpha[t], C[t], y[t]) and yg > m:
+            if up[t] and yg > m:
                 m = yg
                 i_new = t
-            if _in_low(alpha[t], C[t], y[t]) and yg < M:
+            if low[t] and yg < M:
                 M = yg
         step = 0.0
         i = i_new
@@ -178,12 +188,13 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
         j = -1
         best = np.inf
         Kii = diag[i]
+        Ki = K[i]
         for c in range(n_active):
             t = act[c]
-            if _in_low(alpha[t], C[t], y[t]):
+            if low[t]:
                 b = m + y[t] * G[t]
                 if b > 0:
-                    a = Kii + diag[t] - 2.0 * K[i, t]
+                    a = Kii + diag[t] - 2.0 * Ki[t]
                     if a <= 0:
                         a = TAU
                     v = -b * b / a
@@ -207,6 +218,9 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
             alpha[i] = C[i] if y[i] > 0 else 0.0
         if step == room_j:
             alpha[j] = 0.0 if y[j] > 0 else C[j]
+        for t in (i, j):
+            up[t] = _in_up(alpha[t], C[t], y[t])
+            low[t] = _in_low(alpha[t], C[t], y[t])
         n_iter += 1
         # 6. (the gradient update runs fused with the next selection pass)
     return n_iter, gap
