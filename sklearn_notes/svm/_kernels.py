@@ -186,7 +186,7 @@ class KernelRows:
 
 
 def _integer_power(K, degree):
-    """K **= degree in place by repeated squaring: a few multiplications instead of powf per entry."""
+    """K **= degree in place by repeated squaring (a few multiplications, no powf per entry)."""
     if degree == 1:
         return K
     if degree == 0:
