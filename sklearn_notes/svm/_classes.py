@@ -333,7 +333,9 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 f"The number of classes has to be at least 2; got {len(classes)} class."
             )
         class_weight = compute_class_weight(self.class_weight, classes=classes, y=y)
-        C = self.C * class_weight[y_index] * sample_weight
+        weight = class_weight[y_index] * sample_weight
+        # (a weight of 0 removes the sample, also for the hard margin where C * 0 would be nan)
+        C = np.where(weight > 0, self.C * np.where(weight > 0, weight, 1.0), 0.0)
         if np.unique(y_index[C > 0]).size < 2:
             raise ValueError(
                 "Only one class has samples with positive weight (sample_weight * class_weight); "

@@ -144,6 +144,15 @@ def test_kernelsvc_hard_margin_on_separable_data(seed, kernel):
     assert clf.score(X, y) == 1.0
 
 
+def test_kernelsvc_hard_margin_zero_weight_removes_the_sample():
+    X = np.array([[0.0, 0], [1, 1], [0, 1], [1, 0]])
+    y = np.array([0, 0, 1, 1])  # XOR: not separable, until (1, 1) gets a weight of 0
+    clf = KernelSVC(C=np.inf, kernel="linear").fit(X, y, sample_weight=[1, 0, 1, 1])
+    kept = KernelSVC(C=np.inf, kernel="linear").fit(X[[0, 2, 3]], y[[0, 2, 3]])
+    np.testing.assert_allclose(clf.decision_function(X), kept.decision_function(X), atol=1e-8)
+    assert 1 not in clf.support_
+
+
 @pytest.mark.parametrize(
     "X, y, kernel",
     [
