@@ -301,9 +301,7 @@ class _RowCache:
                 # Whole rows into a contiguous block: written in place, no copy.
                 self.kernel_rows(new, active, out=self.buffer[free[0] : free[-1] + 1])
             else:
-                block = self.kernel_rows(new, active)
-                for r, f in enumerate(free):
-                    self.buffer[f, active] = block[r]
+                self.buffer[np.ix_(free, active)] = self.kernel_rows(new, active)
             self.owner[free] = new
             self.slot[new] = free
             slots[missing] = free
