@@ -1,3 +1,5 @@
 """Kernel support-vector machines solved by SMO (notes: hard/soft margin, dual, KKT, kernels)."""
 
-__all__ = []
+from ._classes import KernelSVC
+
+__all__ = ["KernelSVC"]

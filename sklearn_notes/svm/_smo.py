@@ -1,0 +1,533 @@
+"""SMO for the dual QP of the soft-margin SVM (concept map rows 9-13).
+
+The notes go primal -> Lagrangian -> dual and solve the dual "by QP". The dual of the C-SVM, with
+:math:`Q_{ij} = y_i y_j K(x_i, x_j)`, is
+
+.. math::
+
+    \\min_\\alpha f(\\alpha) = \\tfrac12 \\alpha^\\top Q \\alpha - \\sum_i \\alpha_i
+    \\quad \\text{s.t.} \\quad 0 \\le \\alpha_i \\le C_i,\\; \\sum_i y_i \\alpha_i = 0,
+
+with :math:`C_i = C \\cdot w_i` (sample and class weights) and :math:`C_i = \\infty` for the hard
+margin.
+Its KKT conditions (the notes' complementary slackness) say, with the gradient
+:math:`G = Q\\alpha - 1` and :math:`m(\\alpha) = \\max_{t \\in I_{up}} -y_t G_t`,
+:math:`M(\\alpha) = \\min_{t \\in I_{low}} -y_t G_t`, that :math:`\\alpha` is optimal iff
+:math:`m(\\alpha) \\le M(\\alpha)`; the solver stops when :math:`m - M < \\text{tol}` (libsvm's
+rule).
+
+Two levels, one code path:
+
+1. Outer loop (:func:`solve_binary`, ThunderSVM's decomposition, Wen et al. 2018): pick a working
+  set of
+   ``q`` maximal violators (half of it new, half kept from the previous round), fetch their kernel
+   rows
+   in one BLAS block (through a row cache of ``cache_size`` MB), solve the sub-problem, then update
+   the
+   full gradient with one matrix-vector product ``G += y * (K_ws^T (y_ws * dalpha_ws))``.
+2. Inner loop (:func:`smo_pairs`, numba): classic SMO on the working set -- select ``i`` (maximal
+   violation) -> select ``j`` (second-order WSS2 of Fan, Chen & Lin 2005) -> analytic step along the
+   constraint line -> clip to the box -> update the gradient.
+
+Shrinking (libsvm's rule) removes bound variables that cannot move from the active set; before
+stopping,
+the gradient of the removed ones is rebuilt from the support vectors and optimality is checked
+again on
+all variables (the final un-shrinking check). The threshold ``rho`` is the mean of ``y_i G_i`` over
+the
+free variables (``0 < alpha_i < C_i``), the decision function
+:math:`f(x) = \\sum_i y_i \\alpha_i K(x_i, x) - \\rho`.
+"""
+
+import numpy as np
+from numba import njit
+
+__all__ = ["BinarySolution", "smo_pairs", "solve_binary"]
+
+# libsvm's TAU: curvature used when K_ii + K_jj - 2 K_ij <= 0 (non-PSD kernels, duplicate points).
+TAU = 1e-12
+
+# Hard margin: a sum of alphas above this means a margin below ~2e-6 -- treated as "not separable".
+HARD_MARGIN_ALPHA_LIMIT = 1e12
+
+
+@njit(cache=True, nogil=True)
+def _in_up(a, c, y):
+    return a < c if y > 0 else a > 0
+
+
+@njit(cache=True, nogil=True)
+def _in_low(a, c, y):
+    return a > 0 if y > 0 else a < c
+
+
+@njit(cache=True, nogil=True)
+def _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active):
+    """Rebuild G of the shrunk variables act[n_active:] from the start of this solve:
+    G_k = G0_k + y_k sum_j y_j (alpha_j - alpha0_j) K_jk (variables outside the working set are
+    constant here, so their part of the gradient is in G0)."""
+    q = y.shape[0]
+    for c in range(n_active, q):
+        k = act[c]
+        g = 0.0
+        for j in range(q):
+            d = alpha[j] - alpha0[j]
+            if d != 0.0:
+                g += y[j] * d * K[j, k]
+        G[k] = G0[k] + y[k] * g
+
+
+@njit(cache=True, nogil=True)
+def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
+    """Solve the dual restricted to a working set by pairwise SMO with WSS2 (in place).
+
+    Parameters
+    ----------
+    K : ndarray of shape (q, q)
+        Kernel matrix of the working set (symmetric, C-contiguous float32).
+    y : ndarray of shape (q,)
+        Labels in {-1, +1} as float64.
+    C : ndarray of shape (q,)
+        Upper bounds (``inf`` for the hard margin).
+    alpha : ndarray of shape (q,)
+        Feasible start; updated in place.
+    G : ndarray of shape (q,)
+        Gradient of the full dual restricted to the working set; updated in place (exact for every
+        variable on return, shrunk ones included).
+    tol : float
+        Stop when the maximal violation ``m - M`` is below ``tol``.
+    max_iter : int
+        Maximal number of pair updates.
+    shrinking : bool
+        libsvm's shrinking: every ``min(q, 1000)`` updates, drop the bound variables that the
+        current ``m``, ``M`` say cannot move; rebuild their gradient and re-check before stopping.
+
+    Returns
+    -------
+    n_iter : int
+        Pair updates done.
+    gap : float
+        Maximal violation ``m - M`` at the last selection.
+    """
+    q = y.shape[0]
+    diag = np.empty(q)
+    act = np.arange(q)  # act[:n_active] are the variables still optimized
+    alpha0 = alpha.copy()
+    G0 = G.copy()
+    for t in range(q):
+        diag[t] = K[t, t]
+    # I_up / I_low membership, refreshed only for the two variables a step moves.
+    up = np.empty(q, dtype=np.bool_)
+    low = np.empty(q, dtype=np.bool_)
+    for t in range(q):
+        up[t] = _in_up(alpha[t], C[t], y[t])
+        low[t] = _in_low(alpha[t], C[t], y[t])
+    n_active = q
+    unshrunk = False
+    counter = min(q, 1000)
+    n_iter = 0
+    gap = np.inf
+    step = 0.0
+    i = j = -1
+    while True:
+        # 1. i = argmax_{I_up} -y_t G_t (value m) and M = min_{I_low} -y_t G_t, in the same pass as
+        #    the gradient update of the previous step: G_k += y_k * step * (K_ik - K_jk).
+        m = -np.inf
+        M = np.inf
+        i_new = -1
+        if step != 0.0:
+            Ki = K[i]
+            Kj = K[j]
+            for c in range(n_active):
+                t = act[c]
+                G[t] += y[t] * step * (Ki[t] - Kj[t])
+        for c in range(n_active):
+            t = act[c]
+            yg = -y[t] * G[t]
+            if up[t] and yg > m:
+                m = yg
+                i_new = t
+            if low[t] and yg < M:
+                M = yg
+        step = 0.0
+        i = i_new
+        gap = m - M
+        if i < 0 or gap < tol or n_iter >= max_iter:
+            if n_active < q:
+                # Final un-shrinking check: optimality must hold for every variable.
+                _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active)
+                n_active = q
+                unshrunk = True
+                if n_iter < max_iter:
+                    continue
+            break
+        # 2. Shrinking: bound variables whose gradient pushes them out of the box (libsvm's rule).
+        counter -= 1
+        if shrinking and counter == 0:
+            counter = min(q, 1000)
+            if not unshrunk and gap <= 10 * tol:
+                # Close to the end: rebuild everything once, so the shrunk set is chosen well.
+                _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active)
+                n_active = q
+                unshrunk = True
+            c = 0
+            while c < n_active:
+                t = act[c]
+                at_upper = alpha[t] >= C[t]
+                at_lower = alpha[t] <= 0.0
+                g = -y[t] * G[t]
+                out = (at_upper and (g > m if y[t] > 0 else -g > -M)) or (
+                    at_lower and (-g > -M if y[t] > 0 else g > m)
+                )
+                if out:
+                    n_active -= 1
+                    act[c], act[n_active] = act[n_active], act[c]
+                else:
+                    c += 1
+        # 3. j by second order: the largest decrease b^2 / a of the objective along (i, j).
+        j = -1
+        best = np.inf
+        Kii = diag[i]
+        Ki = K[i]
+        for c in range(n_active):
+            t = act[c]
+            if low[t]:
+                b = m + y[t] * G[t]
+                if b > 0:
+                    a = Kii + diag[t] - 2.0 * Ki[t]
+                    if a <= 0:
+                        a = TAU
+                    v = -b * b / a
+                    if v < best:
+                        best = v
+                        j = t
+        if j < 0:
+            break
+        # 4. analytic step t* = b / a along alpha_i += y_i t, alpha_j -= y_j t ...
+        a = Kii + diag[j] - 2.0 * K[i, j]
+        if a <= 0:
+            a = TAU
+        step = (m + y[j] * G[j]) / a
+        # 5. ... clipped to the box (written as "room left", so that C = inf needs no special case).
+        room_i = C[i] - alpha[i] if y[i] > 0 else alpha[i]
+        room_j = alpha[j] if y[j] > 0 else C[j] - alpha[j]
+        step = min(step, room_i, room_j)
+        alpha[i] = alpha[i] + y[i] * step
+        alpha[j] = alpha[j] - y[j] * step
+        if step == room_i:
+            alpha[i] = C[i] if y[i] > 0 else 0.0
+        if step == room_j:
+            alpha[j] = 0.0 if y[j] > 0 else C[j]
+        for t in (i, j):
+            up[t] = _in_up(alpha[t], C[t], y[t])
+            low[t] = _in_low(alpha[t], C[t], y[t])
+        n_iter += 1
+        # 6. (the gradient update runs fused with the next selection pass)
+    return n_iter, gap
+
+
+class BinarySolution:
+    """Result of :func:`solve_binary`: the dual solution and what the solver stopped on."""
+
+    def __init__(self, alpha, rho, n_iter, violation, objective, converged, separable):
+        self.alpha = alpha
+        self.rho = rho
+        self.n_iter = n_iter
+        self.violation = violation
+        self.objective = objective
+        self.converged = converged
+        self.separable = separable
+
+
+@njit(cache=True, nogil=True)
+def _gather(buffer, slots, samples):
+    """K_ws[a, b] = K[samples[a], samples[b]] from the cached rows (slots[a]: sample a's row)."""
+    q = slots.shape[0]
+    K = np.empty((q, q), dtype=buffer.dtype)
+    for a in range(q):
+        row = buffer[slots[a]]
+        for b in range(q):
+            K[a, b] = row[samples[b]]
+    return K
+
+
+@njit(cache=True, nogil=True)
+def _update_gradient(G, y, buffer, slots, delta, active):
+    """G_k += y_k sum_r delta_r K[ws_r, k], k in active: one streamed pass per changed row."""
+    for r in range(slots.shape[0]):
+        d = delta[r]
+        if d != 0.0:
+            row = buffer[slots[r]]
+            for c in range(active.shape[0]):
+                k = active[c]
+                G[k] += y[k] * d * row[k]
+
+
+class _RowCache:
+    """Kernel rows ``K[i, :]`` kept in a fixed float32 buffer, least recently used out.
+
+    Rows are computed only on the active columns (what shrinking saves); the other entries of a row
+    are stale until :meth:`reset`, which the solver calls whenever it re-activates variables. The
+    buffer holds ``max(q, cache_size / row size)`` rows: the working set's own rows always fit.
+    """
+
+    def __init__(self, kernel_rows, n, cache_size, q):
+        self.kernel_rows = kernel_rows
+        n_rows = max(q, int(cache_size * 2**20 // (4 * n)))
+        self.buffer = np.empty((min(n_rows, n), n), dtype=np.float32)
+        self.n = n
+        self.reset()
+
+    def reset(self):
+        n_rows = self.buffer.shape[0]
+        self.slot = np.full(self.n, -1, dtype=np.intp)  # sample -> buffer row
+        self.owner = np.full(n_rows, -1, dtype=np.intp)  # buffer row -> sample
+        self.last_used = np.zeros(n_rows, dtype=np.int64)
+        self.clock = 0
+
+    def slots(self, ws, active):
+        """Buffer rows holding ``K[ws, active]``, computing the missing ones in one block."""
+        self.clock += 1
+        slots = self.slot[ws]
+        missing = np.flatnonzero(slots < 0)
+        if missing.size:
+            # Evict the least recently used rows that are not part of this working set.
+            self.last_used[slots[slots >= 0]] = self.clock
+            free = np.sort(np.argsort(self.last_used, kind="stable")[: missing.size])
+            old = self.owner[free]
+            self.slot[old[old >= 0]] = -1
+            new = ws[missing]
+            if len(active) == self.n and free[-1] - free[0] == free.size - 1:
+                # Whole rows into a contiguous block: written in place, no copy.
+                self.kernel_rows(new, active, out=self.buffer[free[0] : free[-1] + 1])
+            else:
+                self.buffer[np.ix_(free, active)] = self.kernel_rows(new, active)
+            self.owner[free] = new
+            self.slot[new] = free
+            slots[missing] = free
+        self.last_used[slots] = self.clock
+        return slots
+
+
+def _violations(alpha, G, y, C):
+    """Masks of I_up / I_low and the values -y G."""
+    pos = y > 0
+    up = np.where(pos, alpha < C, alpha > 0)
+    low = np.where(pos, alpha > 0, alpha < C)
+    return up, low, -y * G
+
+
+def _select_working_set(yg, up, low, kept, q):
+    """ThunderSVM's selection: top violators alternately from I_up and I_low, plus the kept half."""
+    q_new = q - len(kept)
+    exclude = np.zeros(len(yg), dtype=bool)
+    exclude[kept] = True
+    idx_up = np.flatnonzero(up & ~exclude)
+    idx_low = np.flatnonzero(low & ~exclude)
+    idx_up = idx_up[np.argsort(-yg[idx_up], kind="stable")[:q_new]]
+    idx_low = idx_low[np.argsort(yg[idx_low], kind="stable")[:q_new]]
+    both = np.full(2 * q_new, -1, dtype=np.intp)
+    both[0 : 2 * len(idx_up) : 2] = idx_up
+    both[1 : 2 * len(idx_low) : 2] = idx_low
+    both = both[both >= 0]
+    _, first = np.unique(both, return_index=True)
+    new = both[np.sort(first)][:q_new]
+    return np.concatenate([kept, new]).astype(np.intp)
+
+
+def _rho(alpha, G, y, C):
+    """libsvm's rho: mean of y_i G_i over the free variables, else mid-range of its bounds."""
+    yG = y * G
+    free = (alpha > 0) & (alpha < C)
+    if free.any():
+        return float(yG[free].mean())
+    at_upper = alpha >= C
+    # Bounds on rho from the variables at a bound (libsvm's calculate_rho).
+    ub_mask = np.where(at_upper, y < 0, y > 0)
+    lb_mask = ~ub_mask
+    ub = yG[ub_mask].min() if ub_mask.any() else np.inf
+    lb = yG[lb_mask].max() if lb_mask.any() else -np.inf
+    if not np.isfinite(ub):
+        return float(lb)
+    if not np.isfinite(lb):
+        return float(ub)
+    return float((ub + lb) / 2)
+
+
+def solve_binary(
+    kernel_rows,
+    y,
+    C,
+    *,
+    tol=1e-3,
+    max_iter=-1,
+    cache_size=200.0,
+    shrinking=True,
+    working_set_size=None,
+    verbose=False,
+):
+    """Solve one binary C-SVM dual by working-set decomposition with an inner WSS2 SMO.
+
+    Parameters
+    ----------
+    kernel_rows : callable(rows, cols, out=None) -> ndarray of shape (len(rows), len(cols))
+        Kernel values ``K[rows][:, cols]`` as float32 (libsvm's cache type too; the gradient and
+        alpha stay float64), computed in one block (into ``out``
+        when given), e.g. :class:`~sklearn_notes.svm._kernels.KernelRows`.
+    y : ndarray of shape (n,)
+        Labels in {-1, +1}.
+    C : ndarray of shape (n,)
+        Positive per-sample upper bounds; ``inf`` for the hard margin.
+    tol : float, default=1e-3
+        Stopping tolerance on the maximal KKT violation ``m(alpha) - M(alpha)``.
+    max_iter : int, default=-1
+        Maximal number of pair updates; -1 for none (the hard margin then still stops, see Notes).
+    cache_size : float, default=200.0
+        MB of kernel rows kept between rounds.
+    shrinking : bool, default=True
+        Use libsvm's shrinking heuristic.
+    working_set_size : int, optional
+        Size ``q`` of the working set of the outer loop. By default the whole problem (one round,
+        plain SMO on the full kernel matrix) when its float32 kernel matrix fits in ``cache_size``,
+        else 2048 -- the faster choice in ``benchmarks/bench_svc.py`` at n = 5,000 and 10,000.
+    verbose : bool, default=False
+
+    Returns
+    -------
+    solution : BinarySolution
+        ``alpha``, ``rho``, ``n_iter`` (pair updates), ``violation`` (final ``m - M``),
+        ``objective``
+        (``1/2 alpha^T Q alpha - sum alpha``), ``converged`` and ``separable`` (False when a hard
+        margin
+        was asked for and the dual is unbounded: no separating hyperplane in the kernel's space).
+
+    Notes
+    -----
+    With ``C = inf`` and data that are not separable the dual is unbounded; the solver stops as
+    soon as
+    ``sum(alpha)`` passes ``1e12`` (a margin below ``2e-6``) or after ``max(10**6, 100 n)`` pair
+    updates.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    C = np.asarray(C, dtype=np.float64)
+    n = y.shape[0]
+    hard = bool(np.isinf(C).any())
+    if max_iter is None or max_iter < 0:
+        max_iter = max(10**6, 100 * n) if hard else np.iinfo(np.int64).max
+    if working_set_size is None:
+        working_set_size = n if 4 * n * n <= cache_size * 2**20 else 2048
+    q = int(min(n, max(working_set_size, 2)))
+    alpha = np.zeros(n)
+    G = -np.ones(n)
+    active = np.arange(n)
+    cache = _RowCache(kernel_rows, n, cache_size, q)
+    kept = np.empty(0, dtype=np.intp)
+    n_iter = 0
+    n_round = 0
+    violation = np.inf
+    unshrunk = False
+    converged = separable = True
+
+    def unshrink():
+        # Rebuild G of the inactive variables from the support vectors: G = y * (K (y alpha)) - 1.
+        inactive = np.setdiff1d(np.arange(n), active, assume_unique=True)
+        sv = np.flatnonzero(alpha > 0)
+        if inactive.size:
+            coef = y[sv] * alpha[sv]
+            block = max(1, int(cache_size * 2**20 // (8 * max(len(sv), 1))))
+            for start in range(0, inactive.size, block):
+                rows = inactive[start : start + block]
+                G[rows] = y[rows] * (kernel_rows(rows, sv) @ coef) - 1.0
+        return np.arange(n)
+
+    while True:
+        # 1. Optimality on the active set: m - M < tol.
+        a_act, G_act, y_act, C_act = alpha[active], G[active], y[active], C[active]
+        up, low, yg = _violations(a_act, G_act, y_act, C_act)
+        m = yg[up].max() if up.any() else -np.inf
+        M = yg[low].min() if low.any() else np.inf
+        violation = m - M
+        if violation < tol or n_iter >= max_iter:
+            if len(active) < n:
+                # Final un-shrinking check: optimality must hold on every variable.
+                active = unshrink()
+                unshrunk = True
+                cache.reset()
+                kept = np.empty(0, dtype=np.intp)
+                if n_iter < max_iter:
+                    continue
+                up, low, yg = _violations(alpha, G, y, C)
+                m = yg[up].max() if up.any() else -np.inf
+                M = yg[low].min() if low.any() else np.inf
+                violation = m - M
+            converged = violation < tol
+            break
+        if shrinking and not unshrunk and violation < 10 * tol and len(active) < n:
+            # libsvm un-shrinks once when close, so that the shrunk set is rebuilt from a good
+            # alpha.
+            active = unshrink()
+            unshrunk = True
+            cache.reset()
+            kept = np.empty(0, dtype=np.intp)
+            continue
+        # 2. Shrinking: bound variables whose gradient pushes them further out of the box.
+        if shrinking and n_round % 10 == 9 and len(active) > q:
+            Gmax1, Gmax2 = m, -M
+            at_up_bound = a_act >= C_act
+            at_low_bound = a_act <= 0
+            pos = y_act > 0
+            out = (at_up_bound & np.where(pos, -G_act > Gmax1, -G_act > Gmax2)) | (
+                at_low_bound & np.where(pos, G_act > Gmax2, G_act > Gmax1)
+            )
+            if out.any() and (~out).sum() >= q:
+                keep = ~out
+                active = active[keep]
+                kept = np.empty(0, dtype=np.intp)
+                continue
+        # 3. Working set (positions in the active set).
+        n_act = len(active)
+        if n_act <= q:
+            ws = np.arange(n_act)
+            inner_tol = tol
+            inner_max = max_iter - n_iter
+        else:
+            ws = _select_working_set(yg, up, low, kept, q)
+            inner_tol = max(tol, 0.1 * violation)
+            inner_max = min(max_iter - n_iter, 50 * q)
+        samples = active[ws]
+        # 4. Kernel rows of the working set, then the sub-problem by SMO.
+        slots = cache.slots(samples, active)
+        whole = n_act <= q  # the sub-problem is the whole (active) problem
+        in_order = n_act == n and np.array_equal(slots, samples)
+        K_ws = cache.buffer if whole and in_order else _gather(cache.buffer, slots, samples)
+        a_old = alpha[samples]
+        a_new = a_old.copy()
+        G_ws = G[samples].copy()
+        it, _ = smo_pairs(
+            K_ws, y[samples], C[samples], a_new, G_ws, inner_tol, inner_max, shrinking
+        )
+        n_iter += it
+        n_round += 1
+        # 5. Full gradient: G_A += y_A * (K_ws,A^T (y_ws * dalpha)); the inner G already is it when
+        # the working set is the whole active set.
+        if whole:
+            G[samples] = G_ws
+        else:
+            _update_gradient(G, y, cache.buffer, slots, y[samples] * (a_new - a_old), active)
+        alpha[samples] = a_new
+        if hard and alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
+            separable = converged = False
+            break
+        # 6. Keep half of the set for the next round, free variables first (they are still moving).
+        if n_act > q:
+            free = (a_new > 0) & (a_new < C[samples])
+            order = np.argsort(~free, kind="stable")
+            kept = ws[order[: q // 2]]
+        if verbose and n_round % 10 == 0:
+            print(f"round {n_round}: violation {violation:.3g}, active {n_act}, pairs {n_iter}")
+    if hard and n_iter >= max_iter and not converged:
+        separable = False
+    objective = 0.5 * float(alpha @ (G - 1.0))
+    return BinarySolution(
+        alpha, _rho(alpha, G, y, C), n_iter, float(violation), objective, converged, separable
+    )

@@ -1,0 +1,255 @@
+"""KernelSVC: the notes' claims (KKT, support vectors, C and margin, hard margin), SVC parity."""
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_iris, make_blobs, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.svm import SVC
+
+from sklearn_notes.svm import KernelSVC
+from sklearn_notes.svm._kernels import kernel_matrix
+
+KERNELS = ["linear", "poly", "rbf", "sigmoid"]
+
+
+def _binary_problem(seed, n, d=3):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    y = (X[:, 0] + 0.7 * rng.randn(n) > 0).astype(int)
+    y[:2] = [0, 1]  # both classes present
+    return X, y
+
+
+def _alpha_and_margins(clf, X, y):
+    """alpha_i for every training sample and the margins y_i f(x_i) (y in {-1, +1})."""
+    alpha = np.zeros(len(X))
+    alpha[clf.support_] = np.abs(clf.dual_coef_[0])
+    sign = np.where(y == clf.classes_[1], 1.0, -1.0)
+    return alpha, sign, sign * clf.decision_function(X)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(8, 60),
+    C=st.floats(0.1, 10.0),
+    kernel=st.sampled_from(KERNELS),
+)
+def test_kernelsvc_solution_satisfies_kkt(seed, n, C, kernel):
+    X, y = _binary_problem(seed, n)
+    clf = KernelSVC(C=C, kernel=kernel, gamma=0.5, coef0=0.5 if kernel != "sigmoid" else 0.0)
+    clf.set_params(tol=1e-6).fit(X, y)
+    alpha, sign, margin = _alpha_and_margins(clf, X, y)
+    slack = 1e-4 * (1 + alpha.sum())  # tol + float32 kernel round-off
+    assert np.all(alpha >= 0) and np.all(alpha <= C * (1 + 1e-12))  # dual feasibility
+    assert abs(alpha @ sign) <= 1e-9 * (1 + alpha.sum())  # sum alpha_i y_i = 0
+    at_zero = alpha == 0
+    free = (alpha > 0) & (alpha < C)
+    at_c = alpha >= C
+    assert np.all(margin[at_zero] >= 1 - slack)  # alpha = 0  => y f >= 1
+    assert np.all(np.abs(margin[free] - 1) <= slack)  # 0 < alpha < C => y f = 1
+    assert np.all(margin[at_c] <= 1 + slack)  # alpha = C => y f <= 1
+    assert clf.kkt_violation_[0] < 1e-6
+
+
+def _sklearn_objective(svc, X):
+    K = kernel_matrix(
+        svc.support_vectors_,
+        svc.support_vectors_,
+        svc.kernel,
+        gamma=svc._gamma,
+        degree=svc.degree,
+        coef0=svc.coef0,
+    )
+    c = svc.dual_coef_[0]
+    return 0.5 * c @ K @ c - np.abs(c).sum()
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(20, 80),
+    C=st.floats(0.1, 10.0),
+    kernel=st.sampled_from(["linear", "poly", "rbf"]),
+)
+def test_kernelsvc_dual_objective_and_predictions_match_svc(seed, n, C, kernel):
+    X, y = _binary_problem(seed, n)
+    X_test, _ = _binary_problem(seed + 1, 200)
+    params = dict(C=C, kernel=kernel, gamma="scale", coef0=1.0, degree=2, tol=1e-6)
+    ours = KernelSVC(**params).fit(X, y)
+    theirs = SVC(**params).fit(X, y)
+    ref = _sklearn_objective(theirs, X)
+    assert ours.dual_objective_[0] == pytest.approx(ref, rel=1e-4, abs=1e-6)
+    f_ours, f_theirs = ours.decision_function(X_test), theirs.decision_function(X_test)
+    np.testing.assert_allclose(f_ours, f_theirs, atol=2e-3 * (1 + np.abs(f_theirs).max()))
+    clear = np.abs(f_theirs) > 1e-2  # away from the boundary the predicted labels must agree
+    np.testing.assert_array_equal(ours.predict(X_test)[clear], theirs.predict(X_test)[clear])
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), kernel=st.sampled_from(["linear", "poly", "rbf"]))
+def test_kernelsvc_refit_on_support_vectors_gives_same_decision_function(seed, kernel):
+    # PSD kernels only: with the sigmoid kernel the dual is not convex, SMO finds *a* KKT point, and
+    # the problem restricted to the support vectors can have another one (hypothesis finds such).
+    X, y = _binary_problem(seed, 60)
+    params = dict(C=2.0, kernel=kernel, gamma=0.4, coef0=0.5, tol=1e-9)
+    full = KernelSVC(**params).fit(X, y)
+    sv = KernelSVC(**params).fit(X[full.support_], y[full.support_])
+    X_test, _ = _binary_problem(seed + 7, 50)
+    np.testing.assert_allclose(
+        sv.decision_function(X_test), full.decision_function(X_test), atol=1e-5, rtol=1e-5
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), C_small=st.floats(0.01, 1.0), factor=st.floats(1.5, 100.0))
+def test_kernelsvc_larger_c_narrower_margin_and_less_slack(seed, C_small, factor):
+    X, y = _binary_problem(seed, 50, d=2)
+    stats = []
+    for C in (C_small, C_small * factor):
+        clf = KernelSVC(C=C, kernel="linear", tol=1e-8).fit(X, y)
+        w = clf.dual_coef_[0] @ clf.support_vectors_
+        _, _, margin = _alpha_and_margins(clf, X, y)
+        stats.append((2 / np.linalg.norm(w), np.maximum(0, 1 - margin).sum()))
+    (width_small_c, slack_small_c), (width_large_c, slack_large_c) = stats
+    assert width_large_c <= width_small_c * (1 + 1e-6)  # geometric margin 2/||w|| narrows
+    assert slack_large_c <= slack_small_c + 1e-6  # total slack sum xi_i shrinks
+
+
+def test_kernelsvc_larger_c_fewer_margin_violations():
+    X, y = make_classification(
+        n_samples=200, n_features=2, n_redundant=0, flip_y=0.05, class_sep=1.0, random_state=0
+    )
+    violations = []
+    for C in (0.01, 0.1, 1.0, 10.0, 100.0):
+        clf = KernelSVC(C=C, kernel="linear").fit(X, y)
+        _, _, margin = _alpha_and_margins(clf, X, y)
+        violations.append(int(np.sum(margin < 1 - 1e-3)))
+    assert violations == sorted(violations, reverse=True)
+    assert violations[0] > violations[-1]
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), kernel=st.sampled_from(["linear", "rbf", "poly"]))
+def test_kernelsvc_hard_margin_on_separable_data(seed, kernel):
+    X, y = make_blobs(n_samples=40, centers=[[-3, 0], [3, 0]], cluster_std=0.8, random_state=seed)
+    clf = KernelSVC(C=np.inf, kernel=kernel, gamma=0.5, coef0=1.0, degree=2).fit(X, y)
+    _, _, margin = _alpha_and_margins(clf, X, y)
+    assert margin.min() >= 1 - 1e-3
+    assert clf.score(X, y) == 1.0
+
+
+def test_kernelsvc_hard_margin_zero_weight_removes_the_sample():
+    X = np.array([[0.0, 0], [1, 1], [0, 1], [1, 0]])
+    y = np.array([0, 0, 1, 1])  # XOR: not separable, until (1, 1) gets a weight of 0
+    clf = KernelSVC(C=np.inf, kernel="linear").fit(X, y, sample_weight=[1, 0, 1, 1])
+    kept = KernelSVC(C=np.inf, kernel="linear").fit(X[[0, 2, 3]], y[[0, 2, 3]])
+    np.testing.assert_allclose(clf.decision_function(X), kept.decision_function(X), atol=1e-8)
+    assert 1 not in clf.support_
+
+
+@pytest.mark.parametrize(
+    "X, y, kernel",
+    [
+        (np.array([[0.0, 0], [1, 1], [0, 1], [1, 0]]), np.array([0, 0, 1, 1]), "linear"),  # XOR
+        (np.array([[0.0, 0], [0, 0], [1, 1]]), np.array([0, 1, 1]), "rbf"),  # conflicting twins
+    ],
+)
+def test_kernelsvc_hard_margin_on_non_separable_data_raises(X, y, kernel):
+    with pytest.raises(ValueError, match="not separable"):
+        KernelSVC(C=np.inf, kernel=kernel).fit(X, y)
+
+
+def test_kernelsvc_multiclass_matches_svc_attributes():
+    X, y = load_iris(return_X_y=True)
+    ours = KernelSVC(tol=1e-6).fit(X, y)
+    theirs = SVC(tol=1e-6).fit(X, y)
+    np.testing.assert_array_equal(ours.n_support_, theirs.n_support_)
+    np.testing.assert_array_equal(ours.support_, theirs.support_)
+    np.testing.assert_allclose(ours.dual_coef_, theirs.dual_coef_, atol=1e-3)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-3)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    for shape in ("ovr", "ovo"):
+        ours.set_params(decision_function_shape=shape)
+        theirs.set_params(decision_function_shape=shape)
+        np.testing.assert_allclose(
+            ours.decision_function(X), theirs.decision_function(X), atol=1e-3
+        )
+    assert ours.n_iter_.shape == (3,) and ours.kkt_violation_.shape == (3,)
+    assert ours.shape_fit_ == X.shape
+
+
+def test_kernelsvc_break_ties_predicts_argmax_of_ovr_scores():
+    X, y = make_blobs(n_samples=90, centers=3, cluster_std=3.0, random_state=0)
+    clf = KernelSVC(break_ties=True).fit(X, y)
+    np.testing.assert_array_equal(clf.predict(X), np.argmax(clf.decision_function(X), axis=1))
+    with pytest.raises(ValueError, match="break_ties"):
+        KernelSVC(break_ties=True, decision_function_shape="ovo").fit(X, y)
+
+
+def test_kernelsvc_sample_weight_scales_c_and_class_weight_is_per_class_weight():
+    X, y = _binary_problem(0, 50)
+    a = KernelSVC(C=2.0, tol=1e-9).fit(X, y)
+    b = KernelSVC(C=1.0, tol=1e-9).fit(X, y, sample_weight=np.full(50, 2.0))
+    np.testing.assert_allclose(a.decision_function(X), b.decision_function(X), atol=1e-7)
+    # (fixed gamma: "scale" weighs the variance by sample_weight, not by class_weight)
+    c = KernelSVC(class_weight={0: 3.0, 1: 0.5}, gamma=0.5, tol=1e-9).fit(X, y)
+    d = KernelSVC(gamma=0.5, tol=1e-9).fit(X, y, sample_weight=np.where(y == 0, 3.0, 0.5))
+    np.testing.assert_allclose(c.decision_function(X), d.decision_function(X), atol=1e-7)
+
+
+def test_kernelsvc_precomputed_and_callable_kernels_equal_rbf():
+    X, y = _binary_problem(3, 70)
+    X_test, _ = _binary_problem(4, 20)
+    rbf = KernelSVC(kernel="rbf", gamma=0.3, tol=1e-9).fit(X, y)
+    pre = KernelSVC(kernel="precomputed", tol=1e-9).fit(rbf_kernel(X, gamma=0.3), y)
+    call = KernelSVC(kernel=lambda A, B: rbf_kernel(A, B, gamma=0.3), tol=1e-9).fit(X, y)
+    expected = rbf.decision_function(X_test)
+    # (float32 kernel blocks from X or from the Gram matrix round differently: 1e-5, not 1e-12)
+    np.testing.assert_allclose(
+        pre.decision_function(rbf_kernel(X_test, X, gamma=0.3)), expected, atol=1e-5
+    )
+    np.testing.assert_allclose(call.decision_function(X_test), expected, atol=1e-5)
+    assert pre.support_vectors_.shape == (0, 0)
+    with pytest.raises(ValueError, match="square"):
+        KernelSVC(kernel="precomputed").fit(X, y)
+
+
+def test_kernelsvc_probability_is_platt_scaling_with_internal_cv():
+    X, y = load_iris(return_X_y=True)
+    clf = KernelSVC(probability=True, random_state=0).fit(X, y)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba))
+    assert np.mean(clf.classes_[proba.argmax(axis=1)] == clf.predict(X)) > 0.95
+    assert clf.probA_.shape == (3,) and np.all(clf.probA_ < 0)  # larger f -> more likely
+    # Same seed, same folds: identical probabilities; and close to libsvm's own Platt scaling.
+    again = KernelSVC(probability=True, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        ref = SVC(probability=True, random_state=0).fit(X, y).predict_proba(X)
+    assert np.abs(proba - ref).max() < 0.15
+    assert not hasattr(KernelSVC(), "predict_proba")
+
+
+def test_kernelsvc_max_iter_warns():
+    X, y = _binary_problem(5, 200)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        clf = KernelSVC(max_iter=3).fit(X, y)
+    assert clf.n_iter_[0] <= 3 and clf.kkt_violation_[0] >= clf.tol
+
+
+def test_kernelsvc_rejects_bad_input():
+    X, y = _binary_problem(6, 20)
+    with pytest.raises(ValueError, match="at least 2"):
+        KernelSVC().fit(X, np.zeros(20))
+    with pytest.raises(ValueError, match="C"):
+        KernelSVC(C=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="kernel"):
+        KernelSVC(kernel="laplace").fit(X, y)
