@@ -134,8 +134,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         Penalty of the slacks, ``> 0``; ``np.inf`` is the hard-margin SVM. Sample ``i`` gets the
         bound
         ``C * class_weight[y_i] * sample_weight[i]`` on its multiplier.
-    kernel : {"linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed"} or callable,
-    default="rbf"
+    kernel : {"linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed"} or callable, default="rbf"
         ``"gaussian"`` is the notes' name of ``"rbf"``. A callable ``kernel(X, Y)`` returns the
         ``(n_X, n_Y)`` kernel matrix; ``"precomputed"`` takes Gram matrices as ``X``.
     degree : int, default=3
