@@ -22,10 +22,18 @@ __all__ = [
 ]
 
 #: Estimator name -> constructor arguments that make ``check_estimator`` run in seconds.
-FAST_PARAMS = {}
+FAST_PARAMS = {
+    # generative: a few epochs on the checks' tiny data; a short chain keeps sample() quick
+    "Autoencoder": {"max_epochs": 3},
+    "VAE": {"max_epochs": 3},
+    "GAN": {"max_epochs": 3},
+    "DiffusionModel": {"max_epochs": 3, "n_steps": 50},
+}
 
 #: Estimator name -> {parameter: values} for the GridSearchCV smoke test.
-GRID_PARAMS = {}
+GRID_PARAMS = {
+    "DiffusionModel": {"beta_schedule": ["linear", "cosine"]},
+}
 
 #: Estimator name -> {check name: reason}. Keep it empty unless scikit-learn does the same.
 EXPECTED_FAILED_CHECKS = {}
