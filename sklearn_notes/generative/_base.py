@@ -273,6 +273,8 @@ class BaseGenerator(BaseNeuralEstimator):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         nets = import_nets()
         generator = self._torch_generator(check_random_state(random_state).randint(_MAX_SEED))
+        # samples are drawn in the networks' float32 (sampling is the costly part of diffusion);
+        # the noise comes from a generator of its own, so global torch state is untouched
         Z = nets.as_numpy(self._sample_scaled(nets, int(n_samples), generator))
         return self.scaler_.inverse_transform(Z)
 

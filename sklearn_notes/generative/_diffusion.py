@@ -159,8 +159,16 @@ class DiffusionModel(BaseGenerator):
     def _make_net(self, nets, n_features, hidden, common, Xs):
         import torch
 
+        from skorch.callbacks import LRScheduler
+
         # the training data's box in the working range, widened by one standard deviation
         clip_low, clip_high = Xs.min(axis=0) - 1.0, Xs.max(axis=0) + 1.0
+        # cosine decay of lr to 0 over the fit: the last steps fine-tune at small lr, which the
+        # precision of the small-t noise predictions needs
+        n_batches = -(-len(Xs) // common["batch_size"])
+        decay = LRScheduler("CosineAnnealingLR", T_max=self.max_epochs * n_batches,
+                            step_every="batch")
+        common = dict(common, callbacks=[*(common["callbacks"] or []), ("lr_decay", decay)])
 
         return nets.DiffusionNet(
             nets.GaussianDiffusion,
@@ -181,9 +189,8 @@ class DiffusionModel(BaseGenerator):
         return sampling_timesteps(T, steps)
 
     def _sample_scaled(self, nets, n_samples, generator):
-        module = nets.float64_copy(self.net_.module_)
         eta = 1.0 if self.sampler == "ddpm" else 0.0
-        return module.sample(n_samples, self._timesteps(), eta, generator)
+        return self.net_.module_.sample(n_samples, self._timesteps(), eta, generator)
 
     @single_threaded
     def score_samples(self, X):

@@ -1,10 +1,11 @@
 """How good is a generator? Mode coverage, sample quality and MMD (concept map rows 33-35).
 
 The notes compare diffusion models, GANs and VAEs on quality, diversity (mode collapse) and
-stability. On a ring of Gaussians these become numbers: a sample is *high quality* when it lies
-within ``3 sigma`` of a mode, a mode is *covered* when it receives a fair fraction of the
-high-quality samples, and the maximum mean discrepancy measures the distance between two sample
-sets as a whole (0 iff the distributions are equal, for a characteristic kernel such as the RBF).
+stability. On a ring of Gaussians these become numbers: *quality* is the share of samples within
+``3 sigma`` of a mode, *diversity* the number of modes covered (a mode is covered when a fair
+fraction of the samples fall nearest to it: a collapsed generator leaves modes empty), and the
+maximum mean discrepancy measures the distance between two sample sets as a whole (0 iff the
+distributions are equal, for a characteristic kernel such as the RBF).
 """
 
 import numpy as np
@@ -45,11 +46,12 @@ def make_ring(n_samples=2000, *, n_modes=8, radius=2.0, sigma=0.05, random_state
 
 
 def mode_quality(samples, centers, sigma, *, min_share=0.25):
-    """Mode coverage and share of high-quality samples.
+    """Mode coverage (diversity) and share of high-quality samples (quality).
 
-    A sample is *high quality* when its nearest centre is within ``3 * sigma``. A mode is *covered*
-    when it holds at least ``min_share`` of its fair share of all samples (``n / n_modes``) among
-    the high-quality ones, so a few stray samples do not count as covering a mode.
+    A sample is *high quality* when its nearest centre is within ``3 * sigma`` (99 % of the true
+    samples of a 2-D mode are). A mode is *covered* when at least ``min_share`` of its fair share
+    of the samples (``n / n_modes``) have it as nearest centre, so that a few stray samples do not
+    count, while blurry samples (a VAE's) still show which modes are represented.
 
     Parameters
     ----------
@@ -66,14 +68,14 @@ def mode_quality(samples, centers, sigma, *, min_share=0.25):
     high_quality : float
         Fraction of the samples within ``3 sigma`` of a mode.
     counts : ndarray of shape (n_modes,)
-        High-quality samples per mode.
+        Samples per mode (by nearest centre).
     """
     samples = np.asarray(samples, dtype=np.float64)
     centers = np.asarray(centers, dtype=np.float64)
     dist = euclidean_distances(samples, centers)
     nearest = dist.argmin(axis=1)
     good = dist[np.arange(len(samples)), nearest] <= 3 * sigma
-    counts = np.bincount(nearest[good], minlength=len(centers))
+    counts = np.bincount(nearest, minlength=len(centers))
     threshold = min_share * len(samples) / len(centers)
     return int(np.sum(counts >= threshold)), float(good.mean()), counts
 

@@ -153,7 +153,7 @@ class GAN(BaseGenerator):
     def _sample_scaled(self, nets, n_samples, generator):
         import torch
 
-        G = nets.float64_copy(self.net_.module_)
+        G = self.net_.module_
         p = next(G.parameters())
         with torch.no_grad():
             z = torch.randn(

@@ -363,21 +363,51 @@ def timestep_embedding(t, dim):
     return emb
 
 
+class TimeResidualBlock(nn.Module):
+    """``h -> skip(h) + W2 silu(W1 silu(h) + Wt emb)``: the time embedding enters every block
+    (as in the DDPM U-Net's residual blocks), not only the input layer."""
+
+    def __init__(self, n_in, n_out, emb_dim):
+        super().__init__()
+        self.lin1 = nn.Linear(n_in, n_out)
+        self.time = nn.Linear(emb_dim, n_out)
+        self.lin2 = nn.Linear(n_out, n_out)
+        self.skip = nn.Identity() if n_in == n_out else nn.Linear(n_in, n_out)
+
+    def forward(self, h, emb):
+        return self.skip(h) + self.lin2(F.silu(self.lin1(F.silu(h)) + self.time(emb)))
+
+
 class EpsilonNet(nn.Module):
-    """The noise predictor :math:`\\varepsilon_\\theta(x_t, t)`: an MLP on ``[x_t, emb(t)]``."""
+    """The noise predictor :math:`\\varepsilon_\\theta(x_t, t)`: residual MLP blocks, each
+    conditioned on a sinusoidal embedding of ``t``."""
 
     def __init__(self, n_features, hidden_layer_sizes, time_dim=32):
         super().__init__()
         self.time_dim = time_dim
-        width = hidden_layer_sizes[0]
+        sizes = list(hidden_layer_sizes)
+        emb_dim = sizes[0]
         self.time_mlp = nn.Sequential(
-            nn.Linear(time_dim, width), nn.SiLU(), nn.Linear(width, width)
+            nn.Linear(time_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim)
         )
-        self.net = mlp([n_features + width, *hidden_layer_sizes, n_features])
+        # Fourier features of x_t (NeRF's positional encoding): near a tight mode the optimal
+        # eps(x_t, t) changes over a distance of the mode's width, which a plain MLP on x_t
+        # (spectrally biased towards smooth functions) fits poorly.
+        self.register_buffer("freqs", math.pi * 2.0 ** torch.arange(6, dtype=torch.float32))
+        self.inp = nn.Linear(n_features * (1 + 2 * len(self.freqs)), sizes[0])
+        self.blocks = nn.ModuleList(
+            TimeResidualBlock(n_in, n_out, emb_dim)
+            for n_in, n_out in zip(sizes, sizes[1:] + sizes[-1:])
+        )
+        self.out = nn.Linear(sizes[-1], n_features)
 
     def forward(self, x, t):
-        emb = self.time_mlp(timestep_embedding(t, self.time_dim).to(x.dtype))
-        return self.net(torch.cat([x, emb], dim=-1))
+        emb = self.time_mlp(timestep_embedding(t, self.time_dim).to(x.dtype))  # (B, E)
+        angles = (x[:, :, None] * self.freqs.to(x.dtype)).flatten(1)  # (B, d * F)
+        h = self.inp(torch.cat([x, torch.sin(angles), torch.cos(angles)], dim=-1))  # (B, H)
+        for block in self.blocks:
+            h = block(h, emb)
+        return self.out(F.silu(h))  # (B, d)
 
 
 class GaussianDiffusion(nn.Module):
@@ -400,6 +430,7 @@ class GaussianDiffusion(nn.Module):
         from ._schedules import diffusion_coefficients
 
         self.model = EpsilonNet(n_features, hidden_layer_sizes)
+        self.n_features = n_features
         self.n_steps = len(betas)
         for name, value in diffusion_coefficients(betas).items():
             self.register_buffer(name, torch.tensor(value, dtype=torch.float32))
@@ -444,7 +475,7 @@ class GaussianDiffusion(nn.Module):
         abar = self.alphas_cumprod
         x = torch.randn(
             n_samples,
-            self.model.net[-1].out_features,
+            self.n_features,
             generator=generator,
             dtype=p.dtype,
             device=p.device,

@@ -273,7 +273,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
     def _sample_scaled(self, nets, n_samples, generator):
         import torch
 
-        module = self._module64()
+        module = self.net_.module_
         p = next(module.parameters())
         with torch.no_grad():
             z = torch.randn(
