@@ -471,8 +471,7 @@ class GaussianDiffusion(nn.Module):
         ``eta = 1`` is DDPM's ancestral sampling (the posterior :math:`q(x_s|x_t,\\hat x_0)`, whose
         variance is :math:`\\tilde\\beta_t`); ``eta = 0`` is deterministic DDIM.
         """
-        p = next(self.parameters())
-        abar = self.alphas_cumprod
+        p = abar = self.alphas_cumprod  # dtype and device of the model
         x = torch.randn(
             n_samples,
             self.n_features,
