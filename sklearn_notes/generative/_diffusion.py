@@ -158,7 +158,6 @@ class DiffusionModel(BaseGenerator):
 
     def _make_net(self, nets, n_features, hidden, common, Xs):
         import torch
-
         from skorch.callbacks import LRScheduler
 
         # the training data's box in the working range, widened by one standard deviation
@@ -166,8 +165,9 @@ class DiffusionModel(BaseGenerator):
         # cosine decay of lr to 0 over the fit: the last steps fine-tune at small lr, which the
         # precision of the small-t noise predictions needs
         n_batches = -(-len(Xs) // common["batch_size"])
-        decay = LRScheduler("CosineAnnealingLR", T_max=self.max_epochs * n_batches,
-                            step_every="batch")
+        decay = LRScheduler(
+            "CosineAnnealingLR", T_max=self.max_epochs * n_batches, step_every="batch"
+        )
         common = dict(common, callbacks=[*(common["callbacks"] or []), ("lr_decay", decay)])
 
         return nets.DiffusionNet(

@@ -100,11 +100,14 @@ def test_diffusion_model_fits_and_samples_in_user_units():
     assert np.all(np.abs(S.mean(axis=0) - 50.0) < 100.0)  # the user's units, not standardized
 
 
-@pytest.mark.parametrize("sampler, steps", [("ddpm", None), ("ddpm", 10), ("ddim", None), ("ddim", 5)])
+@pytest.mark.parametrize(
+    "sampler, steps", [("ddpm", None), ("ddpm", 10), ("ddim", None), ("ddim", 5)]
+)
 def test_diffusion_model_samplers_and_step_counts(sampler, steps):
     X, _ = make_ring(200, random_state=0)
-    dm = DiffusionModel(n_steps=40, max_epochs=2, random_state=0, sampler=sampler,
-                        n_sampling_steps=steps).fit(X)
+    dm = DiffusionModel(
+        n_steps=40, max_epochs=2, random_state=0, sampler=sampler, n_sampling_steps=steps
+    ).fit(X)
     expected = {None: 40 if sampler == "ddpm" else 40, 10: 10, 5: 5}[steps]
     assert len(dm._timesteps()) == min(expected, 40)
     S = dm.sample(7, random_state=1)
