@@ -257,12 +257,13 @@ class VAENet(GeneratorNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         rec, kl = negative_elbo_terms(self.module_, X, *y_pred)
-        return rec.mean() + self.beta * kl.mean()
+        rec, kl = rec.mean(), kl.mean()
+        # kept for loss_parts, so that the two terms are not computed twice per batch
+        self.last_parts_ = {"reconstruction": rec.detach(), "kl": kl.detach()}
+        return rec + self.beta * kl
 
     def loss_parts(self, y_pred, X):
-        with torch.no_grad():
-            rec, kl = negative_elbo_terms(self.module_, X, *y_pred)
-        return {"reconstruction": rec.mean(), "kl": kl.mean()}
+        return self.last_parts_
 
 
 # --- GAN ---------------------------------------------------------------------------------------
