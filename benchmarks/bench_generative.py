@@ -91,7 +91,8 @@ def _bare_gan(net, module, opts, X, idx):
 
 
 def _setup(est, X):
-    """A fitted-for-one-epoch estimator's net, and a deep copy of its torch parts for the bare loop."""
+    """The net of an estimator fitted for one epoch, and copies of its torch parts for the bare
+    loop (same initial weights)."""
     est.set_params(max_epochs=1).fit(X)
     net = est.net_
     if isinstance(est, GAN):
@@ -106,7 +107,10 @@ def _setup(est, X):
 
 
 CASES = {
-    "Autoencoder": (lambda: Autoencoder(latent_dim=8, hidden_layer_sizes=(256, 128)), _bare_autoencoder),
+    "Autoencoder": (
+        lambda: Autoencoder(latent_dim=8, hidden_layer_sizes=(256, 128)),
+        _bare_autoencoder,
+    ),
     "VAE": (lambda: VAE(latent_dim=8, hidden_layer_sizes=(256, 128)), _bare_vae),
     "GAN": (lambda: GAN(latent_dim=16, hidden_layer_sizes=(256, 256)), _bare_gan),
     "DiffusionModel": (

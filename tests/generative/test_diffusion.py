@@ -143,3 +143,13 @@ def test_diffusion_model_covers_the_ring_with_high_quality_samples():
     S = dm.sample(2000, random_state=0)
     n_covered, high_quality, _ = mode_quality(S, ring_centers(), 0.05)
     assert n_covered == 8 and high_quality >= 0.6
+
+
+@pytest.mark.slow
+def test_diffusion_model_digits_are_read_as_every_class(digit_classes):
+    dm = DiffusionModel(
+        n_steps=100, hidden_layer_sizes=(256, 256, 256), max_epochs=100, random_state=0
+    )
+    n_classes, confidence = digit_classes(dm)
+    assert n_classes == 10
+    assert confidence > 0.75

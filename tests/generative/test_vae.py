@@ -157,3 +157,17 @@ def test_vae_covers_every_mode_of_the_ring():
     )
     assert n_covered == 8  # diverse...
     assert high_quality < 0.5  # ...but blurry, as the notes' table says
+
+
+@pytest.mark.slow
+def test_vae_digits_are_read_as_every_class(digit_classes):
+    vae = VAE(
+        latent_dim=8,
+        likelihood="bernoulli",
+        hidden_layer_sizes=(256, 128),
+        max_epochs=100,
+        random_state=0,
+    )
+    n_classes, confidence = digit_classes(vae)
+    assert n_classes == 10
+    assert confidence > 0.8
