@@ -187,7 +187,10 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         with _seeded_torch(seed, device):
             if warm:
                 net = copy.deepcopy(self.net_)
-                net.set_params(max_epochs=self.max_epochs, lr=self.lr, verbose=self.verbose)
+                # only what changed: skorch re-creates the optimizers (losing Adam's moments)
+                # when lr is set
+                new = dict(max_epochs=self.max_epochs, lr=self.lr, verbose=self.verbose)
+                net.set_params(**{k: v for k, v in new.items() if getattr(net, k) != v})
                 net.partial_fit(Xs)
             else:
                 common = dict(

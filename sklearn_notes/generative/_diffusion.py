@@ -158,17 +158,13 @@ class DiffusionModel(BaseGenerator):
 
     def _make_net(self, nets, n_features, hidden, common, Xs):
         import torch
-        from skorch.callbacks import LRScheduler
 
         # the training data's box in the working range, widened by one standard deviation
         clip_low, clip_high = Xs.min(axis=0) - 1.0, Xs.max(axis=0) + 1.0
         # cosine decay of lr to 0 over the fit: the last steps fine-tune at small lr, which the
         # precision of the small-t noise predictions needs
-        n_batches = -(-len(Xs) // common["batch_size"])
-        decay = LRScheduler(
-            "CosineAnnealingLR", T_max=self.max_epochs * n_batches, step_every="batch"
-        )
-        common = dict(common, callbacks=[*(common["callbacks"] or []), ("lr_decay", decay)])
+        decay = ("lr_decay", nets.CosineDecay())
+        common = dict(common, callbacks=[*(common["callbacks"] or []), decay])
 
         return nets.DiffusionNet(
             nets.GaussianDiffusion,

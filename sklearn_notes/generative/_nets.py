@@ -116,6 +116,27 @@ class LossMonitor(Callback):
             net.history.record(name, total / max(self.count_, 1))
 
 
+class CosineDecay(Callback):
+    """Anneal every optimizer's lr from ``net.lr`` to 0 along a half cosine over one ``fit`` call.
+
+    Each call (including a warm-started one) starts again from ``net.lr``, unlike a scheduler
+    keyed to the global step count, whose cosine would climb back up after the first call.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.total_ = net.max_epochs * math.ceil(len(X) / net.batch_size)
+        self.step_ = 0
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        lr = 0.5 * net.lr * (1.0 + math.cos(math.pi * self.step_ / self.total_))
+        for name in net._optimizers:
+            for group in getattr(net, name + "_").param_groups:
+                group["lr"] = lr
+        self.step_ += 1
+
+
 class GeneratorNet(NeuralNet):
     """skorch ``NeuralNet`` trained on X alone: no validation split, fast batches, loss monitor."""
 
