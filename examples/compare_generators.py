@@ -38,7 +38,9 @@ MODELS = {
         n_steps=T, max_epochs=3 if QUICK else 150, random_state=seed
     ),
     "GAN": lambda seed: GAN(latent_dim=2, max_epochs=3 if QUICK else 150, random_state=seed),
-    "VAE": lambda seed: VAE(max_epochs=3 if QUICK else 200, batch_size=256, random_state=seed),
+    "VAE": lambda seed: VAE(
+        kl_warmup=0.5, max_epochs=3 if QUICK else 200, batch_size=256, random_state=seed
+    ),
 }
 DDIM_STEPS = 5 if QUICK else 20
 

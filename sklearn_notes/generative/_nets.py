@@ -269,6 +269,30 @@ def negative_elbo_terms(module, x, out, mu, logvar):
     return rec, kl_standard_normal(mu, logvar)
 
 
+class KLWarmup(Callback):
+    """Raise the VAE's KL weight linearly from 0 to ``beta`` over the first ``n_epochs`` epochs.
+
+    Started at full weight, the KL term can pull every posterior onto the prior before the decoder
+    learns to use z (posterior collapse: KL ~ 0, a decoder that ignores z); annealing it in
+    avoids that (Bowman et al. 2016).
+    """
+
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.epoch_ = 0
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.kl_weight_ = (
+            net.beta * min(1.0, self.epoch_ / self.n_epochs) if self.n_epochs else net.beta
+        )
+        self.epoch_ += 1
+
+    def on_train_end(self, net, **kwargs):
+        net.kl_weight_ = net.beta
+
+
 class VAENet(GeneratorNet):
     """VAE: ``get_loss`` = mean over the batch of reconstruction + beta * KL (= -ELBO at beta=1)."""
 
@@ -281,7 +305,8 @@ class VAENet(GeneratorNet):
         rec, kl = rec.mean(), kl.mean()
         # kept for loss_parts, so that the two terms are not computed twice per batch
         self.last_parts_ = {"reconstruction": rec.detach(), "kl": kl.detach()}
-        return rec + self.beta * kl
+        weight = getattr(self, "kl_weight_", self.beta) if training else self.beta
+        return rec + weight * kl
 
     def loss_parts(self, y_pred, X):
         return self.last_parts_

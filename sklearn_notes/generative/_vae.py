@@ -50,6 +50,11 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
         [0, 1] (e.g. pixel intensities) and the decoder outputs probabilities.
     beta : float, default=1.0
         Weight of the KL term (``beta=1`` is the ELBO; > 1 the beta-VAE).
+    kl_warmup : float, default=0.0
+        Fraction of ``max_epochs`` over which the KL weight rises linearly from 0 to ``beta``
+        (KL annealing). Values such as 0.5 prevent *posterior collapse*, where the KL term pulls
+        every posterior onto the prior before the decoder learns to use z (the ring example
+        collapses to one broad Gaussian without it).
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
     batch_size : int, default=128
@@ -117,6 +122,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(numbers.Real, 0, 1, closed="both")],
     }
 
     def __init__(
@@ -126,6 +132,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
         hidden_layer_sizes=(64, 64),
         likelihood="gaussian",
         beta=1.0,
+        kl_warmup=0.0,
         max_epochs=100,
         batch_size=128,
         lr=1e-3,
@@ -138,6 +145,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.likelihood = likelihood
         self.beta = beta
+        self.kl_warmup = kl_warmup
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -152,6 +160,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
     def _make_net(self, nets, n_features, hidden, common, Xs):
         import torch
 
+        warmup = ("kl_warmup", nets.KLWarmup(int(round(self.kl_warmup * self.max_epochs))))
         return nets.VAENet(
             nets.VAEModule,
             module__n_features=n_features,
@@ -160,7 +169,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
             module__likelihood=self.likelihood,
             beta=self.beta,
             optimizer=torch.optim.Adam,
-            **common,
+            **dict(common, callbacks=[*(common["callbacks"] or []), warmup]),
         )
 
     @property
