@@ -25,19 +25,28 @@ from torch import nn
 __all__ = [
     "AutoencoderModule",
     "AutoencoderNet",
+    "CosineDecay",
     "DiffusionNet",
     "Discriminator",
+    "EpsilonNet",
     "GANNet",
     "GaussianDiffusion",
     "Generator",
+    "GeneratorNet",
+    "KLWarmup",
+    "LossMonitor",
     "TensorBatches",
+    "TimeResidualBlock",
     "VAEModule",
     "VAENet",
+    "as_numpy",
     "extract",
+    "float64_copy",
     "gaussian_nll",
     "kl_standard_normal",
     "mlp",
     "negative_elbo_terms",
+    "timestep_embedding",
 ]
 
 
