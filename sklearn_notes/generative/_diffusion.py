@@ -4,7 +4,7 @@ Forward process (fixed, no learning): :math:`x_t = \sqrt{1-\beta_t}\,x_{t-1} + \
 \varepsilon`, with the closed form :math:`q(x_t|x_0) = \mathcal N(\sqrt{\bar\alpha_t}x_0,
 (1-\bar\alpha_t)I)` (see :mod:`._schedules`). Reverse process (learned): a network
 :math:`\varepsilon_\theta(x_t, t)` predicts the noise in :math:`x_t`, trained with the notes' MSE
-loss (eq. 14 of [1]_)
+loss (eq. 14 of Ho et al. 2020)
 
 .. math:: L = \mathbb E_{x_0, t, \varepsilon}
           \big\lVert \varepsilon - \varepsilon_\theta(\sqrt{\bar\alpha_t}x_0 +
@@ -12,8 +12,9 @@ loss (eq. 14 of [1]_)
 
 Sampling starts from :math:`x_T \sim \mathcal N(0, I)` and denoises step by step: DDPM's ancestral
 sampler is stochastic (the notes: "the same denoising does not always give the same result") and
-uses all T steps; DDIM [2]_ is deterministic given :math:`x_T` and can skip steps — the notes' "slow
-sampling, 100-1000 steps" made measurable (``examples/compare_generators.py``).
+uses all T steps; DDIM (Song et al. 2021) is deterministic given :math:`x_T` and can skip
+steps — the notes' "slow sampling, 100-1000 steps" made measurable
+(``examples/compare_generators.py``).
 """
 
 import numbers
@@ -79,7 +80,7 @@ class DiffusionModel(BaseGenerator):
         The device used.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also

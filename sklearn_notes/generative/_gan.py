@@ -7,10 +7,11 @@ A generator :math:`G(z)`, :math:`z \sim \mathcal N(0, I)`, and a discriminator
 
 Training alternates (1) a discriminator step that pushes :math:`D(x) \to 1` on real data and
 :math:`D(G(z)) \to 0` on fakes, and (2) a generator step. For (2) the *non-saturating* loss
-:math:`-\log D(G(z))` of [1]_ is used instead of :math:`\log(1 - D(G(z)))`: both have the same
-fixed points, but the latter's gradient vanishes exactly when D rejects the fakes confidently,
-which is how training starts. Mode collapse, the notes' failure mode, is measurable: count the
-modes of a known mixture that the samples cover (``examples/compare_generators.py``).
+:math:`-\log D(G(z))` of Goodfellow et al. (2014) is used instead of
+:math:`\log(1 - D(G(z)))`: both have the same fixed points, but the latter's gradient vanishes
+exactly when D rejects the fakes confidently, which is how training starts. Mode collapse, the
+notes' failure mode, is measurable: count the modes of a known mixture that the samples cover
+(``examples/compare_generators.py``).
 """
 
 import numbers
@@ -73,7 +74,7 @@ class GAN(BaseGenerator):
         The device used.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also
@@ -187,7 +188,7 @@ class GAN(BaseGenerator):
 
     @single_threaded
     def score_samples(self, X):
-        """Parzen-window log-density of X under the generator (the evaluation of [1]_, sec. 5).
+        """Parzen-window log-density of X under the generator (Goodfellow et al. 2014, sec. 5).
 
         A Gaussian kernel density estimate (scikit-learn's ``KernelDensity``, Scott's bandwidth)
         is fitted to 1,000 samples drawn with a fixed seed, in the standardized space; the

@@ -515,7 +515,7 @@ class GaussianDiffusion(nn.Module):
     def sample(self, n_samples, timesteps, eta, generator):
         """Reverse process from :math:`x_T \\sim \\mathcal N(0, I)` along decreasing ``timesteps``.
 
-        One update covers both samplers of [DDIM]_ (eq. 12): with
+        One update covers both samplers of DDIM (Song et al. 2021, eq. 12): with
         :math:`\\hat x_0 = (x_t - \\sqrt{1-\\bar\\alpha_t}\\,\\varepsilon_\\theta)
         /\\sqrt{\\bar\\alpha_t}`,
 
@@ -557,7 +557,7 @@ class GaussianDiffusion(nn.Module):
 
 class DiffusionNet(GeneratorNet):
     """Diffusion: ``infer`` draws ``t ~ U{0..T-1}``, ``eps ~ N(0, I)`` and predicts ``eps`` from
-    ``x_t``; ``get_loss`` is the MSE between predicted and true noise (eq. 14 of [1]_)."""
+    ``x_t``; ``get_loss`` is the MSE between predicted and true noise (eq. 14 of Ho et al. 2020)."""
 
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)

@@ -83,7 +83,7 @@ class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
         The device used.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also
