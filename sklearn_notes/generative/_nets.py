@@ -220,7 +220,8 @@ def kl_standard_normal(mu, logvar):
 
     ``0.5 * sum(sigma^2 + mu^2 - 1 - log sigma^2)`` per row, shape (batch,).
     """
-    return 0.5 * torch.sum(logvar.exp() + mu.pow(2) - 1.0 - logvar, dim=-1)
+    # expm1(v) - v >= 0 holds in floating point too; exp(v) - 1 - v can round below 0 near v = 0
+    return 0.5 * torch.sum(torch.expm1(logvar) - logvar + mu.pow(2), dim=-1)
 
 
 def gaussian_nll(x, mean, logvar):
