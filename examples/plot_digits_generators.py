@@ -34,7 +34,6 @@ MODELS = {
     "GAN": GAN(
         latent_dim=16,
         hidden_layer_sizes=(256, 256),
-        lr=2e-4,
         max_epochs=2 if QUICK else 200,
         random_state=0,
     ),

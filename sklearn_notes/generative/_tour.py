@@ -68,7 +68,6 @@ def _gan(quick):
     return GAN(
         latent_dim=16,
         hidden_layer_sizes=(256, 256),
-        lr=2e-4,
         max_epochs=30 if quick else 200,
         random_state=0,
     )

@@ -83,9 +83,9 @@ def test_gan_covers_most_modes_of_the_ring():
 
 
 @pytest.mark.slow
-def test_gan_digits_are_read_as_most_classes(digit_classes):
-    # a GAN may drop a digit or two: the notes' mode collapse (see doc/generative.rst)
-    gan = GAN(latent_dim=16, hidden_layer_sizes=(256, 256), lr=2e-4, max_epochs=200, random_state=0)
+def test_gan_digits_are_read_as_every_class(digit_classes):
+    # with lr=2e-4 the same GAN drops the 6 and the 7 (mode collapse, doc/generative.rst)
+    gan = GAN(latent_dim=16, hidden_layer_sizes=(256, 256), max_epochs=200, random_state=0)
     n_classes, confidence = digit_classes(gan)
-    assert n_classes >= 8
-    assert confidence > 0.7
+    assert n_classes == 10
+    assert confidence > 0.8
