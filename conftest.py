@@ -11,8 +11,12 @@ threadpool_limits(limits=1)
 
 try:
     import torch
-except ImportError:  # the torch-backed estimators' tests skip themselves
+except ImportError:  # torch is the optional "deep" extra: its modules are not collected
     torch = None
+    collect_ignore = [
+        "sklearn_notes/generative/_nets.py",
+        "sklearn_notes/neural_network/_torch_modules.py",
+    ]
 
 if torch is not None:
     torch.set_num_threads(1)

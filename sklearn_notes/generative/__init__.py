@@ -1,6 +1,12 @@
 """Deep generative models: VAE, GAN, diffusion, autoencoder (notes: generative models).
 
-torch is imported only when a model is fitted, so ``import sklearn_notes`` works without it.
+torch and skorch are imported only when a model is fitted or used, so ``import sklearn_notes``
+works without them (they are the optional extra ``sklearn-notes[deep]``).
 """
 
-__all__ = []
+from ._autoencoder import Autoencoder
+from ._diffusion import DiffusionModel
+from ._gan import GAN
+from ._vae import VAE
+
+__all__ = ["GAN", "VAE", "Autoencoder", "DiffusionModel"]

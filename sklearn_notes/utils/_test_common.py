@@ -26,10 +26,17 @@ FAST_PARAMS = {
     # Sample-weight equivalence compares decision functions at rtol=1e-7: solve the SVM dual to
     # (near) exact optimality, so that two optimal solutions cannot differ by the solver's tol.
     "KernelSVC": {"tol": 1e-10},
+    # generative: a few epochs on the checks' tiny data; a short chain keeps sample() quick
+    "Autoencoder": {"max_epochs": 3},
+    "VAE": {"max_epochs": 3},
+    "GAN": {"max_epochs": 3},
+    "DiffusionModel": {"max_epochs": 3, "n_steps": 50},
 }
 
 #: Estimator name -> {parameter: values} for the GridSearchCV smoke test.
-GRID_PARAMS = {}
+GRID_PARAMS = {
+    "DiffusionModel": {"beta_schedule": ["linear", "cosine"]},
+}
 
 #: Estimator name -> {check name: reason}. Keep it empty unless scikit-learn does the same.
 EXPECTED_FAILED_CHECKS = {

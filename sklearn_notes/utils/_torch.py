@@ -8,7 +8,7 @@ import contextlib
 
 import numpy as np
 
-__all__ = ["import_torch", "resolve_device", "seed_from", "torch_seeded"]
+__all__ = ["MAX_SEED", "import_torch", "resolve_device", "seed_from", "torch_seeded"]
 
 
 def import_torch():
@@ -34,21 +34,26 @@ def resolve_device(device):
     return device
 
 
+MAX_SEED = int(np.iinfo(np.int32).max)
+
+
 def seed_from(random_state):
     """Draw a torch seed from a numpy RandomState (``check_random_state`` output)."""
-    return int(random_state.randint(np.iinfo(np.int32).max))
+    return int(random_state.randint(MAX_SEED))
 
 
 @contextlib.contextmanager
-def torch_seeded(seed=None):
+def torch_seeded(seed=None, device="cpu"):
     """Run a block on a fork of torch's global RNG (seeded with ``seed`` unless None).
 
     skorch's data loaders (also when predicting) and torch's weight initialization draw from the
     global generator; forking it makes a fit reproducible from ``random_state`` and leaves the
-    caller's own torch random stream exactly where it was.
+    caller's own torch random stream exactly where it was (the CUDA generators too when
+    ``device`` is not "cpu").
     """
     torch, _ = import_torch()
-    with torch.random.fork_rng(devices=[]):
+    devices = [] if device == "cpu" else list(range(torch.cuda.device_count()))
+    with torch.random.fork_rng(devices=devices):
         if seed is not None:
             torch.manual_seed(seed)
         yield

@@ -1,0 +1,239 @@
+r"""Denoising diffusion model (concept map row 34).
+
+Forward process (fixed, no learning): :math:`x_t = \sqrt{1-\beta_t}\,x_{t-1} + \sqrt{\beta_t}\,
+\varepsilon`, with the closed form :math:`q(x_t|x_0) = \mathcal N(\sqrt{\bar\alpha_t}x_0,
+(1-\bar\alpha_t)I)` (see :mod:`._schedules`). Reverse process (learned): a network
+:math:`\varepsilon_\theta(x_t, t)` predicts the noise in :math:`x_t`, trained with the notes' MSE
+loss (eq. 14 of Ho et al. 2020)
+
+.. math:: L = \mathbb E_{x_0, t, \varepsilon}
+          \big\lVert \varepsilon - \varepsilon_\theta(\sqrt{\bar\alpha_t}x_0 +
+          \sqrt{1-\bar\alpha_t}\,\varepsilon,\ t) \big\rVert^2 .
+
+Sampling starts from :math:`x_T \sim \mathcal N(0, I)` and denoises step by step: DDPM's ancestral
+sampler is stochastic (the notes: "the same denoising does not always give the same result") and
+uses all T steps; DDIM (Song et al. 2021) is deterministic given :math:`x_T` and can skip
+steps — the notes' "slow sampling, 100-1000 steps" made measurable
+(``examples/compare_generators.py``).
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import BaseGenerator, import_nets, single_threaded
+from ._schedules import BETA_SCHEDULES, sampling_timesteps
+
+__all__ = ["DiffusionModel"]
+
+_SCORE_SEED = 0
+# Evenly spaced timesteps (with one epsilon each) at which score_samples evaluates the loss.
+_N_SCORE_DRAWS = 16
+# DDIM's default number of steps (when n_sampling_steps is None).
+_DDIM_DEFAULT_STEPS = 50
+
+
+class DiffusionModel(BaseGenerator):
+    """Denoising diffusion probabilistic model with DDPM and DDIM samplers, trained with skorch.
+
+    Read more in the :ref:`User Guide <generative>`.
+
+    Parameters
+    ----------
+    n_steps : int, default=1000
+        Length ``T`` of the forward chain.
+    beta_schedule : {"linear", "cosine"}, default="linear"
+        Noise schedule: linear betas of [1]_ or the cosine schedule of [3]_.
+    sampler : {"ddpm", "ddim"}, default="ddpm"
+        ``"ddpm"``: ancestral sampling, stochastic at every step. ``"ddim"``: deterministic
+        sampling of [2]_, good with far fewer steps.
+    n_sampling_steps : int, default=None
+        Denoising steps used by ``sample``. ``None``: all ``n_steps`` for DDPM, 50 for DDIM.
+        Fewer steps than ``n_steps`` visit evenly spaced timesteps.
+    hidden_layer_sizes : tuple of int, default=(128, 128, 128)
+        Hidden widths of the noise network :math:`\\varepsilon_\\theta`.
+    max_epochs : int, default=100
+        Passes over the data per call to ``fit``.
+    batch_size : int, default=128
+        Mini-batch size (capped at ``n_samples``).
+    lr : float, default=1e-3
+        Adam learning rate.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where torch trains and samples; ``"auto"`` picks CUDA when available.
+    verbose : int, default=0
+        0: silent; >= 1: skorch's per-epoch table and a progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, batches and noise: the same seed gives the same model on CPU.
+
+    Attributes
+    ----------
+    scaler_ : StandardScaler
+        Maps X to the working range (zero mean, unit variance: the scale of :math:`x_T`) and back.
+    net_ : skorch.NeuralNet
+        The trained net; ``net_.module_`` holds the noise network and the schedule buffers.
+    history_ : dict of str -> list of float
+        Per-epoch mean denoising loss, key ``"loss"``.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    GAN, VAE : The other generators of the notes.
+
+    Notes
+    -----
+    ``score_samples(x)`` is minus the denoising loss of x (the training objective) averaged over
+    16 evenly spaced timesteps with one fixed draw of epsilon each, shared by all samples so that
+    it is deterministic; ``score(X)`` is its mean. Higher means the network removes the noise
+    from X better. It is an affine function of a weighted variational bound on ``log p(X)`` [1]_,
+    not the likelihood itself.
+
+    References
+    ----------
+    .. [1] Ho, Jain, Abbeel, "Denoising Diffusion Probabilistic Models", NeurIPS 2020.
+    .. [2] Song, Meng, Ermon, "Denoising Diffusion Implicit Models", ICLR 2021.
+    .. [3] Nichol, Dhariwal, "Improved Denoising Diffusion Probabilistic Models", ICML 2021.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_notes import DiffusionModel
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> dm = DiffusionModel(n_steps=100, max_epochs=20, random_state=0).fit(X)
+    >>> dm.sample(3, random_state=0).shape
+    (3, 4)
+    >>> dm.set_params(sampler="ddim", n_sampling_steps=10).sample(3, random_state=0).shape
+    (3, 4)
+    """
+
+    _parameter_constraints = {
+        **BaseGenerator._parameter_constraints,
+        "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "beta_schedule": [StrOptions(set(BETA_SCHEDULES))],
+        "sampler": [StrOptions({"ddpm", "ddim"})],
+        "n_sampling_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        n_steps=1000,
+        *,
+        beta_schedule="linear",
+        sampler="ddpm",
+        n_sampling_steps=None,
+        hidden_layer_sizes=(128, 128, 128),
+        max_epochs=100,
+        batch_size=128,
+        lr=1e-3,
+        device="cpu",
+        verbose=0,
+        warm_start=False,
+        random_state=None,
+    ):
+        self.n_steps = n_steps
+        self.beta_schedule = beta_schedule
+        self.sampler = sampler
+        self.n_sampling_steps = n_sampling_steps
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.random_state = random_state
+
+    def _check_params(self):
+        if self.warm_start and hasattr(self, "net_") and self.net_.module_.n_steps != self.n_steps:
+            raise ValueError(
+                f"warm_start cannot change n_steps (fitted with {self.net_.module_.n_steps}, "
+                f"now {self.n_steps})."
+            )
+
+    def _make_net(self, nets, n_features, hidden, common, Xs):
+        import torch
+
+        # the training data's box in the working range, widened by one standard deviation
+        clip_low, clip_high = Xs.min(axis=0) - 1.0, Xs.max(axis=0) + 1.0
+        # cosine decay of lr to 0 over the fit: the last steps fine-tune at small lr, which the
+        # precision of the small-t noise predictions needs
+        decay = ("lr_decay", nets.CosineDecay())
+        common = dict(common, callbacks=[*(common["callbacks"] or []), decay])
+
+        return nets.DiffusionNet(
+            nets.GaussianDiffusion,
+            module__n_features=n_features,
+            module__hidden_layer_sizes=hidden,
+            module__betas=BETA_SCHEDULES[self.beta_schedule](self.n_steps),
+            module__clip_low=clip_low,
+            module__clip_high=clip_high,
+            optimizer=torch.optim.Adam,
+            **common,
+        )
+
+    def _timesteps(self):
+        T = self.net_.module_.n_steps
+        steps = self.n_sampling_steps
+        if steps is None:
+            steps = T if self.sampler == "ddpm" else min(T, _DDIM_DEFAULT_STEPS)
+        return sampling_timesteps(T, steps)
+
+    def _sample_scaled(self, nets, n_samples, generator):
+        eta = 1.0 if self.sampler == "ddpm" else 0.0
+        return self.net_.module_.sample(n_samples, self._timesteps(), eta, generator)
+
+    @single_threaded
+    def score_samples(self, X):
+        """Minus each sample's denoising loss (see Notes); higher is better explained by the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            :math:`-\\frac1K\\sum_k \\lVert\\varepsilon_k -
+            \\varepsilon_\\theta(x_{t_k}, t_k)\\rVert^2 / d`.
+        """
+        import torch
+
+        nets = import_nets()
+        X = self._validate(X)
+        module = nets.float64_copy(self.net_.module_)
+        x0 = self._to_scaled_tensor(X)
+        generator = self._torch_generator(_SCORE_SEED)
+        timesteps = sampling_timesteps(module.n_steps, _N_SCORE_DRAWS)
+        total = torch.zeros(len(x0), dtype=x0.dtype, device=x0.device)
+        with torch.no_grad():
+            for t in timesteps:
+                # the same (t, epsilon) for every sample: a sample's score ignores its batch
+                noise = torch.randn(
+                    x0.shape[1], generator=generator, dtype=x0.dtype, device=x0.device
+                ).expand_as(x0)
+                tt = torch.full((len(x0),), int(t), dtype=torch.int64, device=x0.device)
+                total += module.denoising_loss(x0, tt, noise)
+        return -nets.as_numpy(total / len(timesteps))
+
+    @single_threaded
+    def score(self, X, y=None):
+        """Minus the mean denoising loss on X (see Notes); higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))

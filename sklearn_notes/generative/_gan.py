@@ -1,0 +1,234 @@
+r"""Generative adversarial network (concept map row 33).
+
+A generator :math:`G(z)`, :math:`z \sim \mathcal N(0, I)`, and a discriminator
+:math:`D(x) = P(\text{real} \mid x)` play the notes' minimax game
+
+.. math:: \min_G \max_D\ \mathbb E_{x}[\log D(x)] + \mathbb E_{z}[\log(1 - D(G(z)))].
+
+Training alternates (1) a discriminator step that pushes :math:`D(x) \to 1` on real data and
+:math:`D(G(z)) \to 0` on fakes, and (2) a generator step. For (2) the *non-saturating* loss
+:math:`-\log D(G(z))` of Goodfellow et al. (2014) is used instead of
+:math:`\log(1 - D(G(z)))`: both have the same fixed points, but the latter's gradient vanishes
+exactly when D rejects the fakes confidently, which is how training starts. Mode collapse, the
+notes' failure mode, is measurable: count the modes of a known mixture that the samples cover
+(``examples/compare_generators.py``).
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+
+from ._base import BaseGenerator, import_nets, single_threaded
+from ._evaluation import mmd2
+
+__all__ = ["GAN"]
+
+_SCORE_SEED = 0
+# generated samples behind the Parzen-window estimate of score_samples
+_N_PARZEN = 1000
+# at most this many samples of X enter the MMD of score
+_MAX_MMD = 2000
+
+
+class GAN(BaseGenerator):
+    """Generative adversarial network trained with skorch (two modules, two optimizers).
+
+    Read more in the :ref:`User Guide <generative>`.
+
+    Parameters
+    ----------
+    latent_dim : int, default=8
+        Size of the generator's input noise ``z``.
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+        Hidden widths of the generator and of the discriminator.
+    max_epochs : int, default=100
+        Passes over the data per call to ``fit``; each batch makes one discriminator and one
+        generator step.
+    batch_size : int, default=128
+        Mini-batch size (capped at ``n_samples``).
+    lr : float, default=1e-3
+        Learning rate of both Adam optimizers (``betas=(0.5, 0.999)``, the usual GAN setting).
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where torch trains and samples; ``"auto"`` picks CUDA when available.
+    verbose : int, default=0
+        0: silent; >= 1: skorch's per-epoch table and a progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted networks on the next ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, batches and noise: the same seed gives the same model on CPU.
+
+    Attributes
+    ----------
+    scaler_ : StandardScaler
+        Maps X to the working range (zero mean, unit variance) and back.
+    net_ : skorch.NeuralNet
+        The trained net: ``net_.module_`` is the generator, ``net_.discriminator_`` the
+        discriminator.
+    history_ : dict of str -> list of float
+        Per-epoch means of ``"discriminator_loss"``, ``"generator_loss"`` and their sum
+        ``"loss"``. A discriminator loss near ``2 log 2 = 1.386`` means D cannot tell real from
+        fake.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    VAE, DiffusionModel : The other generators of the notes.
+
+    Notes
+    -----
+    A GAN has no likelihood, so ``score`` is minus the squared maximum mean discrepancy (unbiased
+    estimate, RBF kernel with ``gamma = 1 / n_features`` on standardized data) between X (a fixed
+    random subsample of 2,000 when X is larger) and as many fresh samples, drawn with a fixed
+    seed: 0 on average when the samples are distributed like X, lower when they are not. It
+    lets ``GridSearchCV`` tune a GAN without ``scoring=``.
+    ``score_samples`` is a Parzen-window (kernel density) estimate of the generator's log-density
+    at each sample, the evaluation of [1]_.
+
+    References
+    ----------
+    .. [1] Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_notes import GAN
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> gan = GAN(max_epochs=20, random_state=0).fit(X)
+    >>> gan.sample(3, random_state=0).shape
+    (3, 4)
+    >>> gan.discriminate(X[:2]).shape
+    (2,)
+    >>> sorted(gan.history_)
+    ['discriminator_loss', 'generator_loss', 'loss']
+    """
+
+    _parameter_constraints = {
+        **BaseGenerator._parameter_constraints,
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        latent_dim=8,
+        *,
+        hidden_layer_sizes=(64, 64),
+        max_epochs=100,
+        batch_size=128,
+        lr=1e-3,
+        device="cpu",
+        verbose=0,
+        warm_start=False,
+        random_state=None,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.random_state = random_state
+
+    def _make_net(self, nets, n_features, hidden, common, Xs):
+        import torch
+
+        return nets.GANNet(
+            nets.Generator,
+            module__n_features=n_features,
+            module__latent_dim=self.latent_dim,
+            module__hidden_layer_sizes=hidden,
+            discriminator=nets.Discriminator,
+            discriminator__n_features=n_features,
+            discriminator__hidden_layer_sizes=hidden,
+            optimizer=torch.optim.Adam,
+            optimizer__betas=(0.5, 0.999),
+            optimizer_discriminator=torch.optim.Adam,
+            optimizer_discriminator__betas=(0.5, 0.999),
+            **common,
+        )
+
+    def _sample_scaled(self, nets, n_samples, generator):
+        import torch
+
+        G = self.net_.module_
+        p = next(G.parameters())
+        with torch.no_grad():
+            z = torch.randn(
+                n_samples, self.latent_dim, generator=generator, dtype=p.dtype, device=p.device
+            )
+            return G(z)
+
+    @single_threaded
+    def discriminate(self, X):
+        """The discriminator's belief that each sample is real, :math:`D(x) \\in (0, 1)`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba_real : ndarray of shape (n_samples,)
+        """
+        import torch
+
+        nets = import_nets()
+        X = self._validate(X)
+        D = nets.float64_copy(self.net_.discriminator_)
+        with torch.no_grad():
+            return nets.as_numpy(torch.sigmoid(D(self._to_scaled_tensor(X))))
+
+    @single_threaded
+    def score_samples(self, X):
+        """Parzen-window log-density of X under the generator (Goodfellow et al. 2014, sec. 5).
+
+        A Gaussian kernel density estimate (scikit-learn's ``KernelDensity``, Scott's bandwidth)
+        is fitted to 1,000 samples drawn with a fixed seed, in the standardized space; the
+        log-Jacobian of the standardization makes it a log-density in the user's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        """
+        from sklearn.neighbors import KernelDensity
+
+        X = self._validate(X)
+        fake = self.scaler_.transform(self.sample(_N_PARZEN, random_state=_SCORE_SEED))
+        kde = KernelDensity(bandwidth="scott").fit(fake)
+        return kde.score_samples(self.scaler_.transform(X)) - np.sum(np.log(self.scaler_.scale_))
+
+    @single_threaded
+    def score(self, X, y=None):
+        """Minus the squared MMD between X and as many fresh samples (see Notes); higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            At least 2 samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        X = self._validate(X)
+        if len(X) < 2:
+            raise ValueError("GAN.score needs at least 2 samples to compare distributions.")
+        if len(X) > _MAX_MMD:  # the kernel matrices grow as n^2: a fixed random subsample
+            X = X[check_random_state(_SCORE_SEED).choice(len(X), _MAX_MMD, replace=False)]
+        fake = self.sample(len(X), random_state=_SCORE_SEED)
+        real = self.scaler_.transform(X)
+        return -mmd2(real, self.scaler_.transform(fake), gamma=1.0 / X.shape[1])

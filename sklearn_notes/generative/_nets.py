@@ -1,0 +1,576 @@
+"""The torch side of the generators: modules, losses and one small skorch net per model (private).
+
+This is the only module of the family that imports torch and skorch; the estimators import it
+inside ``fit`` and the methods that need a fitted model, so ``import sklearn_notes`` stays
+torch-free. The training loop is skorch's (``fit_loop`` -> ``run_single_epoch`` -> ``train_step``
+-> ``train_step_single`` -> ``infer`` -> ``get_loss``); each model overrides the smallest hook:
+
+- :class:`AutoencoderNet`: ``get_loss`` = MSE(reconstruction, X).
+- :class:`VAENet`: ``get_loss`` = reconstruction + beta * KL (the negative ELBO).
+- :class:`DiffusionNet`: ``infer`` draws (t, epsilon) and predicts epsilon; ``get_loss`` = MSE.
+- :class:`GANNet`: a second module and optimizer (``initialize_module`` / ``initialize_optimizer``)
+  and a ``train_step`` that alternates a discriminator step and a generator step.
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer, PrintLog
+from skorch.utils import to_tensor
+from torch import nn
+
+__all__ = [
+    "AutoencoderModule",
+    "AutoencoderNet",
+    "CosineDecay",
+    "DiffusionNet",
+    "Discriminator",
+    "EpsilonNet",
+    "GANNet",
+    "GaussianDiffusion",
+    "Generator",
+    "GeneratorNet",
+    "KLWarmup",
+    "LossMonitor",
+    "TensorBatches",
+    "TimeResidualBlock",
+    "VAEModule",
+    "VAENet",
+    "as_numpy",
+    "extract",
+    "float64_copy",
+    "gaussian_nll",
+    "kl_standard_normal",
+    "mlp",
+    "negative_elbo_terms",
+    "timestep_embedding",
+]
+
+
+# --- building blocks ---------------------------------------------------------------------------
+
+
+def mlp(sizes, activation=nn.SiLU):
+    """A fully connected network ``sizes[0] -> ... -> sizes[-1]``, linear output."""
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+class TensorBatches:
+    """Shuffled mini-batches sliced from one tensor.
+
+    skorch's default ``DataLoader`` indexes the dataset sample by sample and collates; for the small
+    dense data of this family that bookkeeping costs more than the network. Slicing one tensor with
+    a random permutation gives the same batches a bare torch loop would use.
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False):
+        X = getattr(dataset, "X", dataset)
+        self.X = torch.as_tensor(X)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = torch.randperm(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                yield self.X[start : start + self.batch_size], None
+            else:
+                yield self.X[order[start : start + self.batch_size]], None
+
+
+class LossMonitor(Callback):
+    """Per-epoch means of the loss and its parts into the history; stops on a non-finite loss.
+
+    Each net's ``train_step`` returns ``{"loss": ..., "parts": {name: tensor}}``; the batch values
+    are averaged weighted by batch size. A NaN or infinite value raises ``FloatingPointError``
+    naming the epoch, the loss and what to try, instead of training on garbage.
+    """
+
+    def __init__(self, model_name="model"):
+        self.model_name = model_name
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.sums_, self.count_ = {}, 0
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, parts=None, **kwargs):
+        if not training:
+            return
+        n = len(batch[0])
+        for name, value in {"loss": loss, **(parts or {})}.items():
+            value = value.item() if torch.is_tensor(value) else float(value)
+            if not math.isfinite(value):
+                raise FloatingPointError(
+                    f"{self.model_name} diverged: the {name} became {value} in epoch "
+                    f"{len(net.history)}. Try a smaller lr (now {net.lr}), a larger batch_size "
+                    f"(now {net.batch_size}) or smaller hidden layers, and check X for extreme "
+                    "values."
+                )
+            self.sums_[name] = self.sums_.get(name, 0.0) + value * n
+        self.count_ += n
+
+    def on_epoch_end(self, net, **kwargs):
+        for name, total in self.sums_.items():
+            net.history.record(name, total / max(self.count_, 1))
+
+
+class CosineDecay(Callback):
+    """Anneal every optimizer's lr from ``net.lr`` to 0 along a half cosine over one ``fit`` call.
+
+    Each call (including a warm-started one) starts again from ``net.lr``, unlike a scheduler
+    keyed to the global step count, whose cosine would climb back up after the first call.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        self.total_ = net.max_epochs * math.ceil(len(X) / net.batch_size)
+        self.step_ = 0
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        lr = 0.5 * net.lr * (1.0 + math.cos(math.pi * self.step_ / self.total_))
+        for name in net._optimizers:
+            for group in getattr(net, name + "_").param_groups:
+                group["lr"] = lr
+        self.step_ += 1
+
+
+class GeneratorNet(NeuralNet):
+    """skorch ``NeuralNet`` trained on X alone: no validation split, fast batches, loss monitor."""
+
+    def __init__(self, module, criterion=nn.MSELoss, *, model_name="model", **kwargs):
+        kwargs.setdefault("train_split", None)
+        kwargs.setdefault("iterator_train", TensorBatches)
+        kwargs.setdefault("iterator_train__shuffle", True)
+        kwargs.setdefault("iterator_valid", TensorBatches)
+        super().__init__(module, criterion, **kwargs)
+        self.model_name = model_name
+
+    @property
+    def _default_callbacks(self):
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("loss_monitor", LossMonitor(self.model_name)),
+            ("print_log", PrintLog()),
+        ]
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi = to_tensor(batch[0], device=self.device)
+        y_pred = self.infer(Xi)
+        loss = self.get_loss(y_pred, None, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred, "parts": self.loss_parts(y_pred, Xi)}
+
+    def loss_parts(self, y_pred, X):
+        """Named parts of the loss to log per epoch (none by default)."""
+        return {}
+
+
+def float64_copy(module):
+    """A float64 copy of ``module`` in eval mode.
+
+    Inference runs in float64 so that a sample's output does not depend on which other samples
+    share its batch (float32 matmul kernels round differently for different batch sizes).
+    """
+    import copy
+
+    return copy.deepcopy(module).double().eval()
+
+
+# --- autoencoder -------------------------------------------------------------------------------
+
+
+class AutoencoderModule(nn.Module):
+    """Encoder ``n_features -> hidden -> latent_dim`` and mirrored decoder."""
+
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes):
+        super().__init__()
+        hidden = list(hidden_layer_sizes)
+        self.encoder = mlp([n_features, *hidden, latent_dim])
+        self.decoder = mlp([latent_dim, *hidden[::-1], n_features])
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+class AutoencoderNet(GeneratorNet):
+    """Autoencoder: ``get_loss`` is the MSE between the reconstruction and X itself."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return F.mse_loss(y_pred, X)
+
+
+# --- VAE ---------------------------------------------------------------------------------------
+
+
+def kl_standard_normal(mu, logvar):
+    r"""Closed-form :math:`KL(\mathcal N(\mu, \mathrm{diag}\,\sigma^2) \| \mathcal N(0, I))`.
+
+    ``0.5 * sum(sigma^2 + mu^2 - 1 - log sigma^2)`` per row, shape (batch,).
+    """
+    # expm1(v) - v >= 0 holds in floating point too; exp(v) - 1 - v can round below 0 near v = 0
+    return 0.5 * torch.sum(torch.expm1(logvar) - logvar + mu.pow(2), dim=-1)
+
+
+def gaussian_nll(x, mean, logvar):
+    """``-log N(x | mean, diag exp(logvar))`` summed over features, shape (batch,)."""
+    return 0.5 * torch.sum(
+        math.log(2 * math.pi) + logvar + (x - mean).pow(2) * torch.exp(-logvar), dim=-1
+    )
+
+
+class VAEModule(nn.Module):
+    """Encoder ``x -> (mu, log sigma^2)``, decoder ``z -> p(x|z)``.
+
+    For ``likelihood="gaussian"`` the decoder outputs the mean and a learned per-feature log
+    variance (``log_var_x``) completes p(x|z); for ``"bernoulli"`` it outputs logits.
+    """
+
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes, likelihood="gaussian"):
+        super().__init__()
+        hidden = list(hidden_layer_sizes)
+        self.latent_dim = latent_dim
+        self.likelihood = likelihood
+        self.encoder = mlp([n_features, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim, *hidden[::-1], n_features])
+        if likelihood == "gaussian":
+            self.log_var_x = nn.Parameter(torch.zeros(n_features))
+
+    def encode(self, x):
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        # A floor on log sigma^2 keeps exp() finite when a posterior becomes very sharp.
+        return mu, logvar.clamp(-12.0, 8.0)
+
+    def decode(self, z):
+        """Mean of p(x|z) (gaussian) or its logits (bernoulli)."""
+        return self.decoder(z)
+
+    def decoder_logvar(self):
+        return self.log_var_x.clamp(-9.0, 4.0)
+
+    def forward(self, x, eps=None):
+        mu, logvar = self.encode(x)
+        if eps is None:
+            eps = torch.randn_like(mu)
+        # Reparameterization: z = mu + sigma * eps, so dz/dmu = 1 and dz/dlogvar = eps*sigma/2
+        # are ordinary derivatives and the gradient reaches the encoder.
+        z = mu + torch.exp(0.5 * logvar) * eps
+        return self.decode(z), mu, logvar
+
+
+def negative_elbo_terms(module, x, out, mu, logvar):
+    """Reconstruction term ``-log p(x|z)`` and ``KL(q(z|x) || N(0, I))``, each of shape (batch,)."""
+    if module.likelihood == "gaussian":
+        rec = gaussian_nll(x, out, module.decoder_logvar())
+    else:
+        rec = F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=-1)
+    return rec, kl_standard_normal(mu, logvar)
+
+
+class KLWarmup(Callback):
+    """Raise the VAE's KL weight linearly from 0 to ``beta`` over the first ``n_epochs`` epochs.
+
+    Started at full weight, the KL term can pull every posterior onto the prior before the decoder
+    learns to use z (posterior collapse: KL ~ 0, a decoder that ignores z); annealing it in
+    avoids that (Bowman et al. 2016).
+    """
+
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+
+    def on_train_begin(self, net, **kwargs):
+        self.epoch_ = 0
+
+    def on_epoch_begin(self, net, **kwargs):
+        net.kl_weight_ = (
+            net.beta * min(1.0, self.epoch_ / self.n_epochs) if self.n_epochs else net.beta
+        )
+        self.epoch_ += 1
+
+    def on_train_end(self, net, **kwargs):
+        net.kl_weight_ = net.beta
+
+
+class VAENet(GeneratorNet):
+    """VAE: ``get_loss`` = mean over the batch of reconstruction + beta * KL (= -ELBO at beta=1)."""
+
+    def __init__(self, module, *args, beta=1.0, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.beta = beta
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        rec, kl = negative_elbo_terms(self.module_, X, *y_pred)
+        rec, kl = rec.mean(), kl.mean()
+        # kept for loss_parts, so that the two terms are not computed twice per batch
+        self.last_parts_ = {"reconstruction": rec.detach(), "kl": kl.detach()}
+        weight = getattr(self, "kl_weight_", self.beta) if training else self.beta
+        return rec + weight * kl
+
+    def loss_parts(self, y_pred, X):
+        return self.last_parts_
+
+
+# --- GAN ---------------------------------------------------------------------------------------
+
+
+class Generator(nn.Module):
+    """``z ~ N(0, I)`` of size ``latent_dim`` -> a sample, one forward pass."""
+
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = mlp([latent_dim, *hidden_layer_sizes, n_features], activation=nn.ReLU)
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class Discriminator(nn.Module):
+    """``x`` -> logit of ``D(x) = P(real | x)``."""
+
+    def __init__(self, n_features, hidden_layer_sizes):
+        super().__init__()
+        self.net = mlp([n_features, *hidden_layer_sizes, 1], activation=lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x):
+        return self.net(x).squeeze(-1)
+
+
+class GANNet(GeneratorNet):
+    """GAN: ``module_`` is the generator, ``discriminator_`` the second module, each with its own
+    optimizer (``optimizer_`` and ``optimizer_discriminator_``)."""
+
+    def __init__(
+        self, module, *args, discriminator=Discriminator, optimizer_discriminator=None, **kwargs
+    ):
+        super().__init__(module, *args, **kwargs)
+        self.discriminator = discriminator
+        self.optimizer_discriminator = optimizer_discriminator
+
+    def initialize_module(self):
+        super().initialize_module()
+        params = self.get_params_for("discriminator")
+        self.discriminator_ = self.initialized_instance(self.discriminator, params)
+        return self
+
+    def initialize_optimizer(self, *args, **kwargs):
+        named = self.module_.named_parameters()
+        args_, kwargs_ = self.get_params_for_optimizer("optimizer", named)
+        self.optimizer_ = self.optimizer(*args_, **kwargs_)
+        named = self.discriminator_.named_parameters()
+        args_, kwargs_ = self.get_params_for_optimizer("optimizer_discriminator", named)
+        factory = self.optimizer_discriminator or self.optimizer
+        self.optimizer_discriminator_ = factory(*args_, **kwargs_)
+        return self
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        x = to_tensor(batch[0], device=self.device)
+        z = torch.randn(len(x), self.module_.latent_dim, device=x.device)
+        fake = self.module_(z)
+        ones, zeros = torch.ones(len(x), device=x.device), torch.zeros(len(x), device=x.device)
+
+        # 1. Discriminator step: real -> 1, fake -> 0; the fake is detached so G is untouched.
+        self.optimizer_discriminator_.zero_grad()
+        d_loss = F.binary_cross_entropy_with_logits(
+            self.discriminator_(x), ones
+        ) + F.binary_cross_entropy_with_logits(self.discriminator_(fake.detach()), zeros)
+        d_loss.backward()
+        self.optimizer_discriminator_.step()
+
+        # 2. Generator step, non-saturating: minimize -log D(G(z)) rather than log(1 - D(G(z))),
+        #    whose gradient vanishes exactly when D confidently rejects the fakes (early training).
+        self.optimizer_.zero_grad()
+        g_loss = F.binary_cross_entropy_with_logits(self.discriminator_(fake), ones)
+        g_loss.backward()
+        self.optimizer_.step()
+        parts = {"discriminator_loss": d_loss.detach(), "generator_loss": g_loss.detach()}
+        return {"loss": d_loss.detach() + g_loss.detach(), "y_pred": fake, "parts": parts}
+
+
+# --- diffusion ---------------------------------------------------------------------------------
+
+
+def extract(a, t, shape):
+    """``a[t]`` for a batch of timesteps ``t``, reshaped to broadcast against ``shape``.
+
+    ``a``: (T,), ``t``: (B,) int64 -> (B, 1, ..., 1) with ``len(shape) - 1`` trailing ones.
+    """
+    return a.gather(-1, t).reshape(len(t), *((1,) * (len(shape) - 1)))
+
+
+def timestep_embedding(t, dim):
+    """Sinusoidal embedding of integer timesteps (a transformer's positional encoding), (B, dim)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float64) / half)
+    args = t.to(torch.float64)[:, None] * freqs[None, :]
+    emb = torch.cat([torch.sin(args), torch.cos(args)], dim=-1)
+    return emb
+
+
+class TimeResidualBlock(nn.Module):
+    """``h -> skip(h) + W2 silu(W1 silu(h) + Wt emb)``: the time embedding enters every block
+    (as in the DDPM U-Net's residual blocks), not only the input layer."""
+
+    def __init__(self, n_in, n_out, emb_dim):
+        super().__init__()
+        self.lin1 = nn.Linear(n_in, n_out)
+        self.time = nn.Linear(emb_dim, n_out)
+        self.lin2 = nn.Linear(n_out, n_out)
+        self.skip = nn.Identity() if n_in == n_out else nn.Linear(n_in, n_out)
+
+    def forward(self, h, emb):
+        return self.skip(h) + self.lin2(F.silu(self.lin1(F.silu(h)) + self.time(emb)))
+
+
+class EpsilonNet(nn.Module):
+    """The noise predictor :math:`\\varepsilon_\\theta(x_t, t)`: residual MLP blocks, each
+    conditioned on a sinusoidal embedding of ``t``."""
+
+    def __init__(self, n_features, hidden_layer_sizes, time_dim=32):
+        super().__init__()
+        self.time_dim = time_dim
+        sizes = list(hidden_layer_sizes)
+        emb_dim = sizes[0]
+        self.time_mlp = nn.Sequential(
+            nn.Linear(time_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim)
+        )
+        # Fourier features of x_t (NeRF's positional encoding): near a tight mode the optimal
+        # eps(x_t, t) changes over a distance of the mode's width, which a plain MLP on x_t
+        # (spectrally biased towards smooth functions) fits poorly.
+        self.register_buffer("freqs", math.pi * 2.0 ** torch.arange(6, dtype=torch.float32))
+        self.inp = nn.Linear(n_features * (1 + 2 * len(self.freqs)), sizes[0])
+        self.blocks = nn.ModuleList(
+            TimeResidualBlock(n_in, n_out, emb_dim)
+            for n_in, n_out in zip(sizes, sizes[1:] + sizes[-1:])
+        )
+        self.out = nn.Linear(sizes[-1], n_features)
+
+    def forward(self, x, t):
+        emb = self.time_mlp(timestep_embedding(t, self.time_dim).to(x.dtype))  # (B, E)
+        angles = (x[:, :, None] * self.freqs.to(x.dtype)).flatten(1)  # (B, d * F)
+        h = self.inp(torch.cat([x, torch.sin(angles), torch.cos(angles)], dim=-1))  # (B, H)
+        for block in self.blocks:
+            h = block(h, emb)
+        return self.out(F.silu(h))  # (B, d)
+
+
+class GaussianDiffusion(nn.Module):
+    """The schedule (float32 buffers computed in float64) kept apart from the noise network.
+
+    Parameters
+    ----------
+    n_features, hidden_layer_sizes :
+        Passed to :class:`EpsilonNet`.
+    betas : ndarray of shape (T,), float64
+        From :mod:`sklearn_notes.generative._schedules`.
+    clip_low, clip_high : ndarray of shape (n_features,)
+        Box the predicted clean sample is clipped to while sampling (the training data's range,
+        widened), as diffusers' ``clip_sample``: it keeps early, poorly-predicted steps from
+        amplifying errors by up to :math:`1/\\sqrt{\\bar\\alpha_T}`.
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, betas, clip_low, clip_high):
+        super().__init__()
+        from ._schedules import diffusion_coefficients
+
+        self.model = EpsilonNet(n_features, hidden_layer_sizes)
+        self.n_features = n_features
+        self.n_steps = len(betas)
+        for name, value in diffusion_coefficients(betas).items():
+            self.register_buffer(name, torch.tensor(value, dtype=torch.float32))
+        self.register_buffer("clip_low", torch.tensor(clip_low, dtype=torch.float32))
+        self.register_buffer("clip_high", torch.tensor(clip_high, dtype=torch.float32))
+
+    def forward(self, x_t, t):
+        return self.model(x_t, t)
+
+    def q_sample(self, x0, t, noise):
+        r"""Closed-form forward process (the notes' chain in one jump).
+
+        :math:`x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\varepsilon`; shapes: ``x0``,
+        ``noise`` (B, d), ``t`` (B,).
+        """
+        return (
+            extract(self.sqrt_alphas_cumprod, t, x0.shape) * x0
+            + extract(self.sqrt_one_minus_alphas_cumprod, t, x0.shape) * noise
+        )
+
+    def denoising_loss(self, x0, t, noise):
+        """Per-sample ``mean_j (eps_j - eps_theta(x_t, t)_j)^2``, shape (B,)."""
+        return (self(self.q_sample(x0, t, noise), t) - noise).pow(2).mean(dim=-1)
+
+    @torch.no_grad()
+    def sample(self, n_samples, timesteps, eta, generator):
+        """Reverse process from :math:`x_T \\sim \\mathcal N(0, I)` along decreasing ``timesteps``.
+
+        One update covers both samplers of DDIM (Song et al. 2021, eq. 12): with
+        :math:`\\hat x_0 = (x_t - \\sqrt{1-\\bar\\alpha_t}\\,\\varepsilon_\\theta)
+        /\\sqrt{\\bar\\alpha_t}`,
+
+        .. math:: x_s = \\sqrt{\\bar\\alpha_s}\\,\\hat x_0 + \\sqrt{1-\\bar\\alpha_s-\\sigma^2}\\,
+                  \\varepsilon_\\theta + \\sigma z,\\quad
+                  \\sigma = \\eta\\sqrt{\\tfrac{1-\\bar\\alpha_s}{1-\\bar\\alpha_t}}
+                  \\sqrt{1-\\tfrac{\\bar\\alpha_t}{\\bar\\alpha_s}}.
+
+        ``eta = 1`` is DDPM's ancestral sampling (the posterior :math:`q(x_s|x_t,\\hat x_0)`, whose
+        variance is :math:`\\tilde\\beta_t`); ``eta = 0`` is deterministic DDIM.
+        """
+        p = abar = self.alphas_cumprod  # dtype and device of the model
+        x = torch.randn(
+            n_samples,
+            self.n_features,
+            generator=generator,
+            dtype=p.dtype,
+            device=p.device,
+        )
+        for i, t in enumerate(timesteps):
+            # 1. predicted noise and predicted clean sample at step t
+            tt = torch.full((n_samples,), int(t), dtype=torch.int64, device=p.device)
+            eps = self(x, tt)
+            a_t = abar[t]
+            a_s = abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.ones_like(a_t)
+            x0 = (x - torch.sqrt(1 - a_t) * eps) / torch.sqrt(a_t)
+            x0 = torch.maximum(torch.minimum(x0, self.clip_high), self.clip_low)
+            # the noise that the clipped x0 implies
+            eps = (x - torch.sqrt(a_t) * x0) / torch.sqrt(1 - a_t)
+            # 2. noise level of this step (0 for DDIM), then the step itself
+            sigma = eta * torch.sqrt((1 - a_s) / (1 - a_t) * (1 - a_t / a_s))
+            x = torch.sqrt(a_s) * x0 + torch.sqrt(torch.clamp(1 - a_s - sigma**2, min=0.0)) * eps
+            if eta > 0 and i + 1 < len(timesteps):
+                x = x + sigma * torch.randn(
+                    x.shape, generator=generator, dtype=x.dtype, device=x.device
+                )
+        return x
+
+
+class DiffusionNet(GeneratorNet):
+    """Diffusion: ``infer`` draws ``t ~ U{0..T-1}``, ``eps ~ N(0, I)`` and predicts ``eps`` from
+    ``x_t``; ``get_loss`` is the MSE between predicted and true noise (eq. 14 of Ho et al. 2020)."""
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        t = torch.randint(0, self.module_.n_steps, (len(x),), device=x.device)
+        noise = torch.randn_like(x)
+        return self.module_(self.module_.q_sample(x, t, noise), t), noise
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        eps_pred, noise = y_pred
+        return F.mse_loss(eps_pred, noise)
+
+
+def as_numpy(tensor):
+    """float64 numpy copy of a tensor."""
+    return tensor.detach().cpu().numpy().astype(np.float64)

@@ -1,0 +1,194 @@
+r"""Noise schedules and the forward process of diffusion models (concept map row 34).
+
+The notes' forward process adds Gaussian noise step by step while *shrinking* the previous state,
+
+.. math:: x_t = \sqrt{1 - \beta_t}\, x_{t-1} + \sqrt{\beta_t}\, \varepsilon_t,
+          \qquad \varepsilon_t \sim \mathcal N(0, I)
+
+(the notes write :math:`\sigma_t^2` for :math:`\beta_t`). Because the shrink and the noise balance,
+the variance stays bounded, and the chain has the closed-form marginal
+
+.. math:: q(x_t \mid x_0) = \mathcal N\big(\sqrt{\bar\alpha_t}\, x_0,\ (1 - \bar\alpha_t) I\big),
+          \qquad \bar\alpha_t = \prod_{s \le t} (1 - \beta_s),
+
+so :math:`x_T \approx \mathcal N(0, I)` once :math:`\bar\alpha_T \approx 0`. Without the shrink
+(:math:`x_t = x_{t-1} + \sqrt{\beta_t}\varepsilon_t`) the variance is :math:`\mathrm{Var}(x_0) +
+\sum_s \beta_s`, which grows without bound with the number of steps: the notes' reason for the
+:math:`\sqrt{1-\beta_t}` factor.
+
+Everything here is a pure float64 numpy function (no torch), so the mathematics can be tested alone;
+:class:`~sklearn_notes.generative.DiffusionModel` stores the results once as float32 torch buffers.
+
+References
+----------
+.. [1] Ho, Jain, Abbeel, "Denoising Diffusion Probabilistic Models", NeurIPS 2020.
+.. [2] Nichol, Dhariwal, "Improved Denoising Diffusion Probabilistic Models", ICML 2021
+   (the cosine schedule, eq. 17).
+"""
+
+import numpy as np
+
+__all__ = [
+    "BETA_SCHEDULES",
+    "cosine_beta_schedule",
+    "diffusion_coefficients",
+    "forward_marginal",
+    "linear_beta_schedule",
+    "sampling_timesteps",
+    "simulate_forward_chain",
+]
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+
+def linear_beta_schedule(n_steps):
+    """Linear betas of [1]_, rescaled so that any ``n_steps`` reaches about the same noise level.
+
+    For ``n_steps = 1000`` this is ``linspace(1e-4, 0.02, 1000)``; for other lengths both ends are
+    multiplied by ``1000 / n_steps`` (as in [2]_) so that :math:`\\bar\\alpha_T` stays near 0.
+
+    Parameters
+    ----------
+    n_steps : int
+        Number of diffusion steps ``T`` (>= 1).
+
+    Returns
+    -------
+    betas : ndarray of shape (n_steps,), float64
+    """
+    scale = 1000.0 / n_steps
+    return np.linspace(scale * 1e-4, min(scale * 0.02, 0.999), n_steps, dtype=np.float64)
+
+
+def cosine_beta_schedule(n_steps, s=0.008):
+    """Cosine schedule of [2]_: :math:`\\bar\\alpha_t = f(t)/f(0)`.
+
+    ``f(t) = cos²((t/T + s)/(1 + s)·π/2)``.
+
+    Parameters
+    ----------
+    n_steps : int
+        Number of diffusion steps ``T`` (>= 1).
+    s : float, default=0.008
+        Offset that keeps the first betas from being vanishingly small.
+
+    Returns
+    -------
+    betas : ndarray of shape (n_steps,), float64
+        ``1 - alpha_bar_t / alpha_bar_{t-1}``, clipped to 0.999 as in [2]_ to avoid a singular
+        last step.
+    """
+    t = np.arange(n_steps + 1, dtype=np.float64) / n_steps
+    f = np.cos((t + s) / (1 + s) * np.pi / 2) ** 2
+    alphas_cumprod = f / f[0]
+    return np.clip(1.0 - alphas_cumprod[1:] / alphas_cumprod[:-1], 0.0, 0.999)
+
+
+#: Name -> schedule function, the choices of ``DiffusionModel(beta_schedule=...)``.
+BETA_SCHEDULES = {"linear": linear_beta_schedule, "cosine": cosine_beta_schedule}
+
+
+def diffusion_coefficients(betas):
+    """Every per-step coefficient the model needs, computed once in float64.
+
+    Parameters
+    ----------
+    betas : array-like of shape (T,)
+        Noise variances, each in (0, 1).
+
+    Returns
+    -------
+    coefs : dict of str -> ndarray of shape (T,)
+        ``betas``, ``alphas`` (``1 - betas``), ``alphas_cumprod`` (:math:`\\bar\\alpha_t`),
+        ``sqrt_alphas_cumprod`` and ``sqrt_one_minus_alphas_cumprod`` (for ``q(x_t|x_0)``).
+    """
+    betas = np.asarray(betas, dtype=np.float64)
+    if betas.ndim != 1 or betas.size == 0 or np.any(betas <= 0) or np.any(betas >= 1):
+        raise ValueError("betas must be a non-empty vector of values in (0, 1).")
+    alphas = 1.0 - betas
+    alphas_cumprod = np.cumprod(alphas)
+    return {
+        "betas": betas,
+        "alphas": alphas,
+        "alphas_cumprod": alphas_cumprod,
+        "sqrt_alphas_cumprod": np.sqrt(alphas_cumprod),
+        "sqrt_one_minus_alphas_cumprod": np.sqrt(1.0 - alphas_cumprod),
+    }
+
+
+def sampling_timesteps(n_steps, n_sampling_steps):
+    """Decreasing timesteps a sampler visits: ``n_sampling_steps`` evenly spread over ``[0, T)``.
+
+    Parameters
+    ----------
+    n_steps : int
+        ``T``, the length of the training chain.
+    n_sampling_steps : int
+        How many denoising steps to take (``<= n_steps``); ``n_steps`` gives every step.
+
+    Returns
+    -------
+    timesteps : ndarray of int64, decreasing, ending at 0
+    """
+    n_sampling_steps = min(int(n_sampling_steps), int(n_steps))
+    steps = np.unique(np.round(np.linspace(0, n_steps - 1, n_sampling_steps)).astype(np.int64))
+    return steps[::-1].copy()
+
+
+# --- the forward process -----------------------------------------------------------------------
+
+
+def forward_marginal(x0, t, alphas_cumprod):
+    """Mean and variance of the closed form :math:`q(x_t | x_0)` (eq. 4 of [1]_).
+
+    Parameters
+    ----------
+    x0 : array-like
+        Clean data.
+    t : int
+        Step index, 0-based (``t = 0`` is one step of noise).
+    alphas_cumprod : array-like of shape (T,)
+
+    Returns
+    -------
+    mean : ndarray, like ``x0``
+        :math:`\\sqrt{\\bar\\alpha_t}\\, x_0`.
+    var : float
+        :math:`1 - \\bar\\alpha_t` (the same for every coordinate).
+    """
+    abar = float(np.asarray(alphas_cumprod, dtype=np.float64)[t])
+    return np.sqrt(abar) * np.asarray(x0, dtype=np.float64), 1.0 - abar
+
+
+def simulate_forward_chain(x0, betas, random_state=None, *, shrink=True):
+    """Run the forward chain step by step and return every state.
+
+    Parameters
+    ----------
+    x0 : array-like of shape (n_samples, n_features)
+        Starting points.
+    betas : array-like of shape (T,)
+        Noise variances.
+    random_state : int, RandomState instance or None, default=None
+    shrink : bool, default=True
+        ``True``: :math:`x_t = \\sqrt{1-\\beta_t}x_{t-1} + \\sqrt{\\beta_t}\\varepsilon` (the notes'
+        process). ``False``: :math:`x_t = x_{t-1} + \\sqrt{\\beta_t}\\varepsilon`, noise without the
+        shrink, whose variance grows without bound.
+
+    Returns
+    -------
+    states : ndarray of shape (T, n_samples, n_features)
+        ``states[t]`` is :math:`x_t` for ``t = 0 .. T-1`` (0-based, after ``t + 1`` steps).
+    """
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    x = np.asarray(x0, dtype=np.float64)
+    betas = np.asarray(betas, dtype=np.float64)
+    states = np.empty((betas.size, *x.shape))
+    for t, beta in enumerate(betas):
+        keep = np.sqrt(1.0 - beta) if shrink else 1.0
+        x = keep * x + np.sqrt(beta) * rng.standard_normal(x.shape)
+        states[t] = x
+    return states

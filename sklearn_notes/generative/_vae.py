@@ -1,0 +1,297 @@
+r"""Variational autoencoder (concept map row 31).
+
+The notes' three problems and their answers: the prior :math:`p(z) = \mathcal N(0, I)`; the
+likelihood :math:`p_\theta(x|z)` is the decoder; the intractable integral
+:math:`\log p(x) = \log \int p_\theta(x|z)p(z)\,dz` is replaced by its lower bound (ELBO)
+
+.. math:: \log p(x) \ge \mathrm{ELBO}(x) =
+          \mathbb E_{q_\phi(z|x)}[\log p_\theta(x|z)] - KL\big(q_\phi(z|x) \,\|\, p(z)\big),
+
+with the encoder :math:`q_\phi(z|x) = \mathcal N(\mu_\phi(x), \mathrm{diag}\,\sigma^2_\phi(x))`.
+The KL term has the closed form :math:`\tfrac12\sum_j(\sigma_j^2 + \mu_j^2 - 1 - \log\sigma_j^2)`;
+the expectation is estimated with the reparameterization :math:`z = \mu + \sigma\odot\varepsilon`,
+:math:`\varepsilon \sim \mathcal N(0, I)`, through which gradients reach :math:`\mu` and
+:math:`\log\sigma^2` (sampling z directly would not be differentiable, as the notes say). Training
+minimizes reconstruction + :math:`\beta`·KL (:math:`\beta = 1`: the negative ELBO).
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._autoencoder import _check_codes
+from ._base import BaseGenerator, import_nets, single_threaded
+
+__all__ = ["VAE"]
+
+# Monte-Carlo draws of epsilon per sample in score_samples; the same draws are used for every
+# sample (common random numbers), so a sample's ELBO does not depend on its batch.
+_N_ELBO_DRAWS = 32
+_SCORE_SEED = 0
+
+
+class VAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseGenerator):
+    """Variational autoencoder trained with skorch: a generator and an encoder in one.
+
+    Read more in the :ref:`User Guide <generative>`.
+
+    Parameters
+    ----------
+    latent_dim : int, default=2
+        Size of the latent variable ``z``.
+    hidden_layer_sizes : tuple of int, default=(64, 64)
+        Hidden widths of the encoder; the decoder mirrors them.
+    likelihood : {"gaussian", "bernoulli"}, default="gaussian"
+        The decoder's :math:`p(x|z)`. ``"gaussian"``: data are standardized, the decoder outputs
+        the mean and a learned per-feature variance. ``"bernoulli"``: data are min-max scaled to
+        [0, 1] (e.g. pixel intensities) and the decoder outputs probabilities.
+    beta : float, default=1.0
+        Weight of the KL term (``beta=1`` is the ELBO; > 1 the beta-VAE).
+    kl_warmup : float, default=0.0
+        Fraction of ``max_epochs`` over which the KL weight rises linearly from 0 to ``beta``
+        (KL annealing). Values such as 0.5 prevent *posterior collapse*, where the KL term pulls
+        every posterior onto the prior before the decoder learns to use z (the ring example
+        collapses to one broad Gaussian without it).
+    max_epochs : int, default=100
+        Passes over the data per call to ``fit``.
+    batch_size : int, default=128
+        Mini-batch size (capped at ``n_samples``).
+    lr : float, default=1e-3
+        Adam learning rate.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where torch trains and samples; ``"auto"`` picks CUDA when available.
+    verbose : int, default=0
+        0: silent; >= 1: skorch's per-epoch table and a progress bar.
+    warm_start : bool, default=False
+        Continue training the fitted networks on the next ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weights, batches and noise: the same seed gives the same model on CPU.
+
+    Attributes
+    ----------
+    scaler_ : StandardScaler or MinMaxScaler
+        Maps X to the working range and back.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` holds the encoder and decoder.
+    history_ : dict of str -> list of float
+        Per-epoch means of ``"loss"`` (reconstruction + beta * KL), ``"reconstruction"``
+        (:math:`-\\log p(x|z)` in the working range) and ``"kl"``.
+    device_ : str
+        The device used.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    Autoencoder : The deterministic autoencoder (no prior, no sampling).
+    GAN, DiffusionModel : The other generators of the notes.
+
+    Notes
+    -----
+    ``score_samples`` estimates the ELBO with 32 fixed draws of epsilon shared by all samples, so
+    it is deterministic. For the Gaussian likelihood it is a lower bound on the log density of X
+    *in the user's units* (the log-Jacobian of the standardization is included). For the
+    Bernoulli likelihood it is the bound on the log probability of the [0, 1]-scaled data seen
+    as Bernoulli means (the usual choice for grey-level images; not a density of continuous data).
+
+    References
+    ----------
+    .. [1] Kingma, Welling, "Auto-Encoding Variational Bayes", ICLR 2014.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_notes import VAE
+    >>> X, _ = load_iris(return_X_y=True)
+    >>> vae = VAE(latent_dim=2, max_epochs=50, random_state=0).fit(X)
+    >>> vae.transform(X).shape
+    (150, 2)
+    >>> vae.sample(3, random_state=0).shape
+    (3, 4)
+    >>> bool(vae.score(X) < 0)  # mean ELBO, a bound on the mean log density
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseGenerator._parameter_constraints,
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "likelihood": [StrOptions({"gaussian", "bernoulli"})],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(numbers.Real, 0, 1, closed="both")],
+    }
+
+    def __init__(
+        self,
+        latent_dim=2,
+        *,
+        hidden_layer_sizes=(64, 64),
+        likelihood="gaussian",
+        beta=1.0,
+        kl_warmup=0.0,
+        max_epochs=100,
+        batch_size=128,
+        lr=1e-3,
+        device="cpu",
+        verbose=0,
+        warm_start=False,
+        random_state=None,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.likelihood = likelihood
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.random_state = random_state
+
+    def _scaler(self):
+        return StandardScaler() if self.likelihood == "gaussian" else MinMaxScaler()
+
+    def _make_net(self, nets, n_features, hidden, common, Xs):
+        import torch
+
+        warmup = ("kl_warmup", nets.KLWarmup(int(round(self.kl_warmup * self.max_epochs))))
+        return nets.VAENet(
+            nets.VAEModule,
+            module__n_features=n_features,
+            module__latent_dim=self.latent_dim,
+            module__hidden_layer_sizes=hidden,
+            module__likelihood=self.likelihood,
+            beta=self.beta,
+            optimizer=torch.optim.Adam,
+            **dict(common, callbacks=[*(common["callbacks"] or []), warmup]),
+        )
+
+    @property
+    def _n_features_out(self):
+        return self.latent_dim
+
+    def _module64(self):
+        return import_nets().float64_copy(self.net_.module_)
+
+    def _decoder_mean(self, module, z):
+        """Mean of p(x|z) in the working range."""
+        import torch
+
+        out = module.decode(z)
+        return out if self.likelihood == "gaussian" else torch.sigmoid(out)
+
+    @single_threaded
+    def transform(self, X):
+        """Encode X: the posterior means :math:`\\mu_\\phi(x)` of q(z|x).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim)
+        """
+        import torch
+
+        X = self._validate(X)
+        with torch.no_grad():
+            mu, _ = self._module64().encode(self._to_scaled_tensor(X))
+        return import_nets().as_numpy(mu)
+
+    @single_threaded
+    def inverse_transform(self, X):
+        """Decode latent codes: the mean of p(x|z), in the units of the training data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, latent_dim)
+            Latent codes, e.g. from ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+        """
+        import torch
+
+        Z = _check_codes(self, X)
+        with torch.no_grad():
+            mean = self._decoder_mean(self._module64(), torch.as_tensor(Z, device=self.device_))
+        return self.scaler_.inverse_transform(import_nets().as_numpy(mean))
+
+    @single_threaded
+    def score_samples(self, X):
+        """Per-sample evidence lower bound :math:`\\mathrm{ELBO}(x) \\le \\log p(x)`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+            Monte-Carlo estimate with fixed draws (see Notes of the class).
+        """
+        import torch
+
+        nets = import_nets()
+        X = self._validate(X)
+        module = self._module64()
+        Xs = self._to_scaled_tensor(X)
+        if self.likelihood == "bernoulli":
+            Xs = Xs.clamp(0.0, 1.0)
+        generator = self._torch_generator(_SCORE_SEED)
+        eps = torch.randn(
+            _N_ELBO_DRAWS, self.latent_dim, generator=generator, dtype=Xs.dtype, device=Xs.device
+        )
+        with torch.no_grad():
+            mu, logvar = module.encode(Xs)
+            rec = 0.0
+            for e in eps:  # same eps for every sample: common random numbers
+                out, _, _ = module(Xs, eps=e.expand_as(mu))
+                rec = rec + nets.negative_elbo_terms(module, Xs, out, mu, logvar)[0]
+            kl = nets.kl_standard_normal(mu, logvar)
+        elbo = nets.as_numpy(-rec / _N_ELBO_DRAWS - kl)
+        if self.likelihood == "gaussian":
+            # density of the user's x = density of the standardized x / prod(scale)
+            elbo -= np.sum(np.log(self.scaler_.scale_))
+        return elbo
+
+    @single_threaded
+    def score(self, X, y=None):
+        """Mean ELBO of X (higher is better), a lower bound on the mean log-likelihood.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def _sample_scaled(self, nets, n_samples, generator):
+        import torch
+
+        module = self.net_.module_
+        p = next(module.parameters())
+        with torch.no_grad():
+            z = torch.randn(
+                n_samples, self.latent_dim, generator=generator, dtype=p.dtype, device=p.device
+            )
+            mean = self._decoder_mean(module, z)
+            if self.likelihood == "bernoulli":
+                # images: the decoder's mean (pixel probabilities), as is customary
+                return mean
+            std = torch.exp(0.5 * module.decoder_logvar())
+            noise = torch.randn(mean.shape, generator=generator, dtype=p.dtype, device=p.device)
+            return mean + std * noise

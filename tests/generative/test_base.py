@@ -1,0 +1,161 @@
+"""The shared skorch engine: seeding, units, warm start, errors, optional torch."""
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris
+
+from sklearn_notes import GAN, VAE, Autoencoder, DiffusionModel
+
+torch = pytest.importorskip("torch")
+
+ROOT = Path(__file__).parents[2]
+X_IRIS = load_iris().data
+FAST = {
+    "VAE": dict(max_epochs=3),
+    "GAN": dict(max_epochs=3),
+    "DiffusionModel": dict(max_epochs=3, n_steps=30),
+    "Autoencoder": dict(max_epochs=3),
+}
+ALL = [VAE, GAN, DiffusionModel, Autoencoder]
+GENERATORS = [VAE, GAN, DiffusionModel]
+
+
+def _make(cls, **params):
+    return cls(**{**FAST[cls.__name__], **params})
+
+
+def _weights(est):
+    return [p.detach().clone() for p in est.net_.module_.parameters()]
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=lambda c: c.__name__)
+def test_generator_same_seed_same_samples_different_seed_different(cls):
+    a = _make(cls, random_state=0).fit(X_IRIS)
+    b = _make(cls, random_state=0).fit(X_IRIS)
+    c = _make(cls, random_state=1).fit(X_IRIS)
+    np.testing.assert_array_equal(a.sample(20, random_state=3), b.sample(20, random_state=3))
+    assert not np.array_equal(a.sample(20, random_state=3), c.sample(20, random_state=3))
+    assert not np.array_equal(a.sample(20, random_state=3), a.sample(20, random_state=4))
+    S = a.sample(20, random_state=3)
+    assert S.shape == (20, 4) and S.dtype == np.float64
+    assert a.sample().shape == (1, 4)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_generator_fit_leaves_global_torch_state_alone(cls):
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    threads = torch.get_num_threads()
+    est = _make(cls, random_state=0).fit(X_IRIS)
+    if hasattr(est, "sample"):
+        est.sample(5, random_state=0)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert torch.get_num_threads() == threads
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=lambda c: c.__name__)
+def test_generator_pickle_round_trip_gives_identical_samples(cls):
+    est = _make(cls, random_state=0).fit(X_IRIS)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(est.sample(5, random_state=0), again.sample(5, random_state=0))
+    np.testing.assert_array_equal(
+        est.sample(5, random_state=0), clone(est).fit(X_IRIS).sample(5, random_state=0)
+    )
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_generator_warm_start_continues_training(cls):
+    est = _make(cls, warm_start=True, random_state=0).fit(X_IRIS)
+    mean = est.scaler_.mean_.copy() if hasattr(est.scaler_, "mean_") else est.scaler_.min_.copy()
+    first = {k: list(v) for k, v in est.history_.items()}
+    est.fit(X_IRIS[:50] * 2.0)  # new data; the scaling learned first is kept
+    n = FAST[cls.__name__]["max_epochs"]
+    assert all(len(v) == 2 * n for v in est.history_.values())
+    assert all(est.history_[k][:n] == first[k] for k in first)
+    after = est.scaler_.mean_ if hasattr(est.scaler_, "mean_") else est.scaler_.min_
+    np.testing.assert_array_equal(after, mean)
+    cold = _make(cls, random_state=0).fit(X_IRIS).fit(X_IRIS)
+    assert all(len(v) == n for v in cold.history_.values())
+
+
+def test_generator_nan_loss_raises_a_clear_error_and_leaves_the_model_unchanged():
+    est = Autoencoder(max_epochs=3, batch_size=16, warm_start=True, random_state=0).fit(X_IRIS)
+    weights, history = _weights(est), dict(est.history_)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"Autoencoder diverged: the loss became .* in "
+        r"epoch \d+\. Try a smaller lr",
+    ):
+        est.set_params(lr=1e30, max_epochs=5).fit(X_IRIS)
+    assert all(torch.equal(a, b) for a, b in zip(weights, est.net_.module_.parameters()))
+    assert est.history_ == history
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_generator_units_in_units_out(cls):
+    X = 1e4 * X_IRIS - 5e3
+    est = _make(cls, random_state=0).fit(X)
+    out = (
+        est.sample(50, random_state=0)
+        if hasattr(est, "sample")
+        else est.inverse_transform(est.transform(X))
+    )
+    # standardized outputs would be O(1); the data's are O(1e4)
+    assert np.abs(out).mean() > 1e3
+
+
+def test_generator_verbose_prints_progress(capsys):
+    VAE(max_epochs=2, verbose=1, random_state=0).fit(X_IRIS)
+    captured = capsys.readouterr()
+    assert "epoch" in captured.out and "kl" in captured.out
+
+
+def test_generator_rejects_bad_parameters_and_inputs():
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        VAE(hidden_layer_sizes=(8, 0)).fit(X_IRIS)
+    vae = VAE(max_epochs=1, random_state=0).fit(X_IRIS)
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="n_samples"):
+            vae.sample(bad)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            VAE(device="cuda").fit(X_IRIS)
+    assert VAE(device="auto", max_epochs=1).fit(X_IRIS).device_ in ("cpu", "cuda")
+
+
+def _run(code):
+    """Run ``code`` in a fresh interpreter that imports this checkout's sklearn_notes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+def test_generator_package_import_does_not_import_torch():
+    code = "import sys, sklearn_notes; print('torch' in sys.modules, 'skorch' in sys.modules)"
+    assert _run(code).split() == ["False", "False"]
+
+
+def test_generator_without_torch_names_the_extra():
+    # an import hook that makes torch and skorch look uninstalled
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('torch', 'skorch'):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import numpy as np, sklearn_notes\n"
+        "try:\n"
+        "    sklearn_notes.VAE().fit(np.ones((4, 2)))\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    assert "pip install sklearn-notes[deep]" in _run(code)

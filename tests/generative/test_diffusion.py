@@ -1,0 +1,155 @@
+"""DiffusionModel: the torch forward process, the samplers, the estimator."""
+
+import numpy as np
+import pytest
+
+from sklearn_notes import DiffusionModel
+from sklearn_notes.generative._evaluation import make_ring, mode_quality, ring_centers
+from sklearn_notes.generative._schedules import (
+    BETA_SCHEDULES,
+    diffusion_coefficients,
+    forward_marginal,
+    linear_beta_schedule,
+    sampling_timesteps,
+)
+
+torch = pytest.importorskip("torch")
+nets = pytest.importorskip("sklearn_notes.generative._nets")
+
+
+def _diffusion(betas, n_features=1):
+    wide = np.full(n_features, 1e3)
+    return nets.GaussianDiffusion(n_features, (8,), betas, -wide, wide).double()
+
+
+def test_diffusion_extract_broadcasts_per_sample():
+    a = torch.arange(10.0)
+    t = torch.tensor([3, 0, 9])
+    out = nets.extract(a, t, (3, 5, 7))
+    assert out.shape == (3, 1, 1)
+    np.testing.assert_array_equal(out.flatten().numpy(), [3.0, 0.0, 9.0])
+
+
+@pytest.mark.parametrize("name", sorted(BETA_SCHEDULES))
+def test_diffusion_buffers_are_the_float64_schedule_in_float32(name):
+    betas = BETA_SCHEDULES[name](100)
+    module = nets.GaussianDiffusion(2, (8,), betas, np.zeros(2), np.ones(2))
+    assert module.alphas_cumprod.dtype == torch.float32
+    expected = diffusion_coefficients(betas)["alphas_cumprod"]
+    np.testing.assert_allclose(module.alphas_cumprod.numpy(), expected, rtol=1e-6)
+
+
+def test_diffusion_q_sample_is_the_closed_form_marginal():
+    betas = linear_beta_schedule(200)
+    module = _diffusion(betas)
+    x0 = torch.full((50_000, 1), 1.7, dtype=torch.float64)
+    for t in (0, 50, 199):
+        tt = torch.full((len(x0),), t)
+        xt = module.q_sample(x0, tt, torch.randn_like(x0)).numpy()
+        mean, var = forward_marginal(1.7, t, diffusion_coefficients(betas)["alphas_cumprod"])
+        assert abs(xt.mean() - mean) < 5 * np.sqrt(var / len(xt))
+        assert abs(xt.var() - var) < 5 * var * np.sqrt(2 / len(xt))
+
+
+class _OracleEps(torch.nn.Module):
+    """The exact E[eps | x_t] for data ~ N(m, s^2): the best possible noise network."""
+
+    def __init__(self, alphas_cumprod, m, s):
+        super().__init__()
+        self.abar, self.m, self.s = alphas_cumprod, m, s
+
+    def forward(self, x, t):
+        a = self.abar[t][:, None]
+        return torch.sqrt(1 - a) * (x - torch.sqrt(a) * self.m) / (a * self.s**2 + 1 - a)
+
+
+@pytest.mark.parametrize("eta, n_sampling_steps", [(1.0, 1000), (0.0, 1000), (0.0, 100)])
+def test_diffusion_samplers_reproduce_the_data_with_the_exact_noise_network(eta, n_sampling_steps):
+    m, s, n = 1.5, 0.3, 10_000
+    module = _diffusion(linear_beta_schedule(1000))
+    module.model = _OracleEps(module.alphas_cumprod, m, s)
+    steps = sampling_timesteps(1000, n_sampling_steps)
+    x = module.sample(n, steps, eta, torch.Generator().manual_seed(0)).numpy()
+    assert abs(x.mean() - m) < 5 * s / np.sqrt(n)
+    # every step: within 3 % (discretization of the reverse chain and Monte-Carlo error);
+    # DDIM with 10x fewer steps: within 10 %
+    assert abs(x.std() - s) < (0.03 if n_sampling_steps == 1000 else 0.1) * s
+
+
+def test_diffusion_ddim_is_a_deterministic_map_of_x_T_and_ddpm_is_stochastic():
+    module = _diffusion(linear_beta_schedule(50))
+    module.model = _OracleEps(module.alphas_cumprod, 0.0, 0.5)
+    steps = sampling_timesteps(50, 50)
+    a = module.sample(2000, steps, 0.0, torch.Generator().manual_seed(0))
+    # the same x_T (first draw of the generator) under DDPM: fresh noise at every step
+    b = module.sample(2000, steps, 1.0, torch.Generator().manual_seed(0))
+    x_T = torch.randn(2000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    # for Gaussian data the DDIM map is linear and monotone: x_0 = c * x_T exactly
+    ratio = (a / x_T).numpy()
+    np.testing.assert_allclose(ratio.ravel(), np.full(len(ratio), ratio[0, 0]), rtol=1e-8)
+    assert abs(np.corrcoef(b.numpy().ravel(), x_T.numpy().ravel())[0, 1]) < 0.9
+
+
+def test_diffusion_model_fits_and_samples_in_user_units():
+    X, _ = make_ring(400, random_state=0)
+    X = 100.0 * X + 50.0
+    dm = DiffusionModel(n_steps=50, max_epochs=5, random_state=0).fit(X)
+    assert set(dm.history_) == {"loss"} and len(dm.history_["loss"]) == 5
+    S = dm.sample(300, random_state=0)
+    assert S.shape == (300, 2) and S.dtype == np.float64
+    assert np.all(np.abs(S.mean(axis=0) - 50.0) < 100.0)  # the user's units, not standardized
+
+
+@pytest.mark.parametrize(
+    "sampler, steps", [("ddpm", None), ("ddpm", 10), ("ddim", None), ("ddim", 5)]
+)
+def test_diffusion_model_samplers_and_step_counts(sampler, steps):
+    X, _ = make_ring(200, random_state=0)
+    dm = DiffusionModel(
+        n_steps=40, max_epochs=2, random_state=0, sampler=sampler, n_sampling_steps=steps
+    ).fit(X)
+    expected = {None: 40 if sampler == "ddpm" else 40, 10: 10, 5: 5}[steps]
+    assert len(dm._timesteps()) == min(expected, 40)
+    S = dm.sample(7, random_state=1)
+    assert S.shape == (7, 2) and np.all(np.isfinite(S))
+
+
+def test_diffusion_model_score_is_minus_the_mean_denoising_loss():
+    X, _ = make_ring(300, random_state=0)
+    short = DiffusionModel(n_steps=50, max_epochs=1, random_state=0).fit(X)
+    longer = DiffusionModel(n_steps=50, max_epochs=40, random_state=0).fit(X)
+    assert longer.score(X) > short.score(X)  # training lowers the denoising loss
+    assert short.score(X) == pytest.approx(np.mean(short.score_samples(X)))
+    assert np.all(longer.score_samples(X) <= 0)
+
+
+def test_diffusion_model_warm_start_cannot_change_n_steps():
+    X, _ = make_ring(100, random_state=0)
+    dm = DiffusionModel(n_steps=20, max_epochs=1, warm_start=True, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="n_steps"):
+        dm.set_params(n_steps=30).fit(X)
+
+
+@pytest.mark.slow
+def test_diffusion_model_covers_the_ring_with_high_quality_samples():
+    X, _ = make_ring(2000, random_state=0)
+    dm = DiffusionModel(n_steps=100, max_epochs=150, random_state=0).fit(X)
+    S = dm.sample(2000, random_state=0)
+    n_covered, high_quality, _ = mode_quality(S, ring_centers(), 0.05)
+    assert n_covered == 8
+    assert high_quality >= 0.8
+    # DDIM with 50 steps: 2x fewer network evaluations, still every mode
+    dm.set_params(sampler="ddim", n_sampling_steps=50)
+    S = dm.sample(2000, random_state=0)
+    n_covered, high_quality, _ = mode_quality(S, ring_centers(), 0.05)
+    assert n_covered == 8 and high_quality >= 0.6
+
+
+@pytest.mark.slow
+def test_diffusion_model_digits_are_read_as_every_class(digit_classes):
+    dm = DiffusionModel(
+        n_steps=100, hidden_layer_sizes=(256, 256, 256), max_epochs=100, random_state=0
+    )
+    n_classes, confidence = digit_classes(dm)
+    assert n_classes == 10
+    assert confidence > 0.75
