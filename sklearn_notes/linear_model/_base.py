@@ -104,8 +104,9 @@ class _BaseGD(BaseEstimator):
     # --- fit ---------------------------------------------------------------------------------
 
     def _validate(self, X, y, sample_weight):
+        regression = self._loss == "squared"
         X, y = validate_data(
-            self, X, y, dtype=np.float64, multi_output=True, y_numeric=self._loss == "squared"
+            self, X, y, dtype=np.float64, multi_output=regression, y_numeric=regression
         )
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
@@ -159,11 +160,10 @@ class _BaseGD(BaseEstimator):
             l2, l1 = self._penalties(sample_weight)
             if self._uses_gram(X):
                 problem = GramProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
-                theta0 = W0
             else:
                 loss = state.get("loss", self._loss)
                 problem = DesignProblem(X, Y, sample_weight, loss, l2, l1, self.fit_intercept)
-                theta0 = np.vstack([W0, b0[None, :]]) if self.fit_intercept else W0
+            theta0 = problem.to_theta(W0, b0)
             # 3. the engine
             result = gradient_descent(
                 problem,
@@ -181,12 +181,7 @@ class _BaseGD(BaseEstimator):
                 random_state=check_random_state(self.random_state),
                 verbose=self.verbose,
             )
-            theta = result.theta
-            if isinstance(problem, GramProblem):
-                W, b = theta, problem.intercept(theta)
-            else:
-                W = theta[:n_features]
-                b = theta[-1] if self.fit_intercept else np.zeros(n_outputs)
+            W, b = problem.from_theta(result.theta)
             scale = self._objective_scale(sample_weight)
             curve = [scale * value for value in result.loss_curve]
             n_iter = result.n_iter

@@ -156,12 +156,6 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
 
     def _validate(self, X, y, sample_weight):
         X, y, sample_weight = super()._validate(X, y, sample_weight)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        if y.ndim != 1:
-            raise ValueError(
-                f"LogisticRegressionGD needs a 1-D target of class labels, got shape {y.shape}."
-            )
         check_classification_targets(y)
         return X, y, sample_weight
 
