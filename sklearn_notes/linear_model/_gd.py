@@ -354,7 +354,10 @@ class GDResult:
 
 
 def _step_size(learning_rate, eta0, power_t, lipschitz, t):
-    """Step of update ``t`` (1-based) under a schedule."""
+    """Step during epoch ``t`` (1-based) under a schedule.
+
+    The decay counts epochs, not updates, so that one schedule means the same for every batch size.
+    """
     if learning_rate == "lipschitz":
         return 1.0 / lipschitz
     base = 1.0 / lipschitz if eta0 is None else eta0
@@ -471,15 +474,14 @@ def _stochastic(
     batch_size = min(batch_size, n)
     L = problem.sample_lipschitz()
     curve = []
-    best, stall, t = np.inf, 0, 0
+    best, stall = np.inf, 0
     order = np.arange(n)
     for epoch in range(1, max_iter + 1):
         if shuffle:
             order = rng.permutation(n)
         for start in range(0, n, batch_size):
-            t += 1
             sub = problem.batch(order[start : start + batch_size])
-            eta = _step_size(learning_rate, eta0, power_t, L, t)
+            eta = _step_size(learning_rate, eta0, power_t, L, epoch)
             _, grad, _ = sub.value_grad(theta, sub.lin(theta))
             theta = sub.prox(theta - eta * grad, eta)
         curve.append(problem.value(theta, problem.lin(theta)) + problem.nonsmooth(theta))
@@ -514,7 +516,8 @@ def gradient_descent(
     accelerated : bool, default=True
         Nesterov / FISTA momentum with adaptive restart (``solver="gd"`` only).
     learning_rate : {"lipschitz", "constant", "invscaling"}, default="lipschitz"
-        ``1/L`` (a line search starting there when accelerated), ``eta0``, or ``eta0 / t**power_t``.
+        ``1/L`` (a line search starting there when accelerated), ``eta0``, or
+        ``eta0 / epoch**power_t``.
     eta0 : float or None, default=None
         Base step of ``"constant"`` / ``"invscaling"``; ``None`` means ``1/L``.
     power_t : float, default=0.5

@@ -79,7 +79,7 @@ class LassoGD(RegressorMixin, _BaseGD):
         FISTA (momentum, backtracking, adaptive restart) for ``solver="gd"``; ``False`` is ISTA.
     learning_rate : {"lipschitz", "constant", "invscaling"}, default="lipschitz"
         ``"lipschitz"``: ``eta = 1 / L`` (a line search starts there for FISTA); ``"constant"``:
-        ``eta0``; ``"invscaling"``: ``eta0 / t ** power_t``.
+        ``eta0``; ``"invscaling"``: ``eta0 / epoch ** power_t``.
     eta0 : float, default=None
         Base step of ``"constant"`` / ``"invscaling"``; ``None`` means ``1 / L``.
     power_t : float, default=0.5

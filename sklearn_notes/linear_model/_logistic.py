@@ -45,7 +45,7 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         ``"lipschitz"``: ``eta = 1 / L`` with ``L = ||X~||_2^2 / (4 n) + alpha`` (binary; ``/ (2 n)``
         for softmax), for ``"gd"`` a line search starting there when accelerated; for the stochastic
         solvers the largest one-sample constant. ``"constant"``: ``eta0``. ``"invscaling"``:
-        ``eta0 / t ** power_t``.
+        ``eta0 / epoch ** power_t``.
     eta0 : float, default=None
         Base step of ``"constant"`` / ``"invscaling"``; ``None`` means ``1 / L``.
     power_t : float, default=0.5
