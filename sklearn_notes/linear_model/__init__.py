@@ -1,7 +1,7 @@
 """Linear models trained by gradient descent (notes: loss functions, ridge, lasso, GD, logistic).
 
-One engine (:mod:`._gd`: full-batch / stochastic / minibatch proximal gradient descent with Lipschitz
-step sizes and Nesterov-FISTA acceleration) behind three estimators.
+One engine (:mod:`._gd`: full-batch / stochastic / minibatch proximal gradient descent with
+Lipschitz step sizes and Nesterov-FISTA acceleration) behind three estimators.
 """
 
 from ._lasso import LassoGD, lasso_kkt_violation

@@ -1,10 +1,10 @@
 """What RidgeGD, LassoGD and LogisticRegressionGD share: hyper-parameters, validation, the fit loop.
 
-The fit is a template (``imblearn``'s ``fit_resample`` style): :meth:`_BaseGD.fit` validates, asks the
-subclass for the problem (:meth:`_BaseGD._problem`) and hands it to the engine
-(:func:`~sklearn_notes.linear_model._gd.gradient_descent`); the subclass turns the solution into
-``coef_`` / ``intercept_``. Everything is computed into locals and assigned at the end, so a failed fit
-leaves no half-updated model.
+The fit is a template (``imblearn``'s ``fit_resample`` style): :meth:`_BaseGD.fit` validates, asks
+the subclass for the penalties (``_penalties``), builds the problem and hands it to the engine
+(:func:`~sklearn_notes.linear_model._gd.gradient_descent`); ``_unpack`` turns the solution into
+``coef_`` / ``intercept_``. Everything is computed into locals and assigned at the end, so a failed
+fit leaves no half-updated model.
 """
 
 from numbers import Integral, Real

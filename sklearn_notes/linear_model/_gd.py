@@ -20,18 +20,19 @@ The L1 part has no gradient at 0, so the step becomes a *proximal* gradient step
 which is plain GD when ``l1 = 0`` and produces exact zeros when ``l1 > 0`` (the notes' "Lasso drops
 features").
 
-Step sizes. ``grad f`` is L-Lipschitz with ``L = c * lambda_max(X~^T S X~) / sum(s) + l2`` (``X~`` is
-``X`` with a column of ones for the intercept, ``c`` the largest second derivative of the loss:
-1 for squared error, 1/4 for the sigmoid, 1/2 for the softmax). With ``eta = 1 / L`` full-batch GD
-decreases ``F`` at every step and converges without tuning (the ``"lipschitz"`` learning rate).
+Step sizes. ``grad f`` is L-Lipschitz with ``L = c * lambda_max(X~^T S X~) / sum(s) + l2``
+(``X~`` is ``X`` centred, with a column of ones for the intercept, ``c`` the largest second
+derivative of the loss: 1 for squared error, 1/4 for the sigmoid, 1/2 for the softmax). With
+``eta = 1 / L`` full-batch GD decreases ``F`` at every step and converges without tuning (the
+``"lipschitz"`` learning rate).
 
 Acceleration. ``accelerated=True`` (full batch) runs Nesterov's method, FISTA when ``l1 > 0`` [1]_,
 with a backtracking line search that may also shrink ``L`` to the local curvature, and a
 gradient-based adaptive restart [2]_ that keeps the convergence linear on strongly convex problems.
 
 Two representations of the same problem: :class:`DesignProblem` evaluates ``f`` through ``X`` (two
-matrix-vector products per gradient), :class:`GramProblem` (squared loss only) through the Gram matrix
-``X^T S X`` once formed, so that an iteration costs ``O(d^2)`` instead of ``O(n d)`` when
+matrix-vector products per gradient), :class:`GramProblem` (squared loss only) through the Gram
+matrix ``X^T S X`` once formed, so that an iteration costs ``O(d^2)`` instead of ``O(n d)`` when
 ``n_samples >> n_features``.
 
 References
@@ -209,7 +210,7 @@ class DesignProblem:
         return value, grad, dZ
 
     def bregman(self, theta_new, Z_new, theta, Z, dZ):
-        """``f(new) - f(old) - <grad f(old), new - old>``, summed term by term to limit cancellation."""
+        """``f(new) - f(old) - <grad f(old), new - old>``, summed per term (less cancellation)."""
         values_new, _ = self.loss(Z_new, self.Y)
         values, _ = self.loss(Z, self.Y)
         D = self._W(theta_new) - self._W(theta)
@@ -247,8 +248,8 @@ class DesignProblem:
     def sample_lipschitz(self):
         """Largest Lipschitz constant of one sample's term ``(n s_i / sum(s)) loss_i``.
 
-        Any minibatch objective is a mean of such terms, so ``1 / sample_lipschitz()`` is a safe step
-        for every batch size.
+        Any minibatch objective is a mean of such terms, so ``1 / sample_lipschitz()`` is a safe
+        step for every batch size.
         """
         Xc = self.X - self.x_mean if self.fit_intercept else self.X
         row_norms = np.einsum("ij,ij->i", Xc, Xc) + self.fit_intercept
@@ -271,7 +272,8 @@ class GramProblem:
 
     With an intercept, ``X`` and ``Y`` are centred with the weighted means, which eliminates ``b``
     exactly (``b = y_mean - x_mean W`` minimizes the squared loss for any ``W``); then
-    ``f(W) = 0.5 tr(W^T G W) - tr(W^T C) + 0.5 yy + (l2 / 2) ||W||^2``, ``C = X_c^T S Y_c / sum(s)``.
+    ``f(W) = 0.5 tr(W^T G W) - tr(W^T C) + 0.5 yy + (l2 / 2) ||W||^2``,
+    ``C = X_c^T S Y_c / sum(s)``.
     ``theta`` is ``W`` only; :meth:`intercept` recovers ``b``.
     """
 

@@ -65,8 +65,8 @@ def lasso_kkt_violation(X, y, coef, intercept, alpha, sample_weight=None):
 class LassoGD(RegressorMixin, _BaseGD):
     """Lasso regression by proximal gradient descent (ISTA / FISTA), with exact zeros.
 
-    Minimizes ``(1 / (2 n)) ||y - X w - b||^2 + alpha ||w||_1`` (sample-weighted mean), the objective
-    of :class:`sklearn.linear_model.Lasso`; the intercept is not penalized.
+    Minimizes ``(1 / (2 n)) ||y - X w - b||^2 + alpha ||w||_1`` (sample-weighted mean), the
+    objective of :class:`sklearn.linear_model.Lasso`; the intercept is not penalized.
 
     Parameters
     ----------
@@ -89,9 +89,9 @@ class LassoGD(RegressorMixin, _BaseGD):
     max_iter : int, default=1000
         Maximum number of epochs.
     tol : float, default=1e-6
-        ``"gd"``: stop when the max-norm of the gradient mapping ``(w - w_next) / eta`` (zero exactly
-        at the optimum) is ``<= tol``; stochastic: relative improvement over ``n_iter_no_change``
-        epochs.
+        ``"gd"``: stop when the max-norm of the gradient mapping ``(w - w_next) / eta`` (zero
+        exactly at the optimum) is ``<= tol``; stochastic: relative improvement over
+        ``n_iter_no_change`` epochs.
     n_iter_no_change : int, default=5
         See ``tol``.
     shuffle : bool, default=True

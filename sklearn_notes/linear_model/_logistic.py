@@ -7,9 +7,9 @@ sigmoid becomes the softmax and the loss the categorical cross-entropy. The obje
     (1 / sum(s)) sum_i s_i CE(y_i, softmax(x_i W + b)) + (alpha / 2) ||W||_2^2,
 
 which is :class:`sklearn.linear_model.LogisticRegression` with ``C = 1 / (n_samples * alpha)``
-(unweighted). Its Hessian ``X~^T diag(p (1 - p)) X~ / n + alpha I`` is PSD, so the loss is convex and
-GD finds the global optimum. Everything is computed in log space (``log_expit``, ``logsumexp``), so
-large margins neither overflow nor produce ``log(0)``.
+(unweighted). Its Hessian ``X~^T diag(p (1 - p)) X~ / n + alpha I`` is PSD, so the loss is convex
+and GD finds the global optimum. Everything is computed in log space (``log_expit``, ``logsumexp``),
+so large margins neither overflow nor produce ``log(0)``.
 """
 
 from numbers import Real
@@ -42,10 +42,10 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Nesterov momentum with backtracking and adaptive restart for ``solver="gd"``; ``False`` is
         the notes' plain update.
     learning_rate : {"lipschitz", "constant", "invscaling"}, default="lipschitz"
-        ``"lipschitz"``: ``eta = 1 / L`` with ``L = ||X~||_2^2 / (4 n) + alpha`` (binary; ``/ (2 n)``
-        for softmax), for ``"gd"`` a line search starting there when accelerated; for the stochastic
-        solvers the largest one-sample constant. ``"constant"``: ``eta0``. ``"invscaling"``:
-        ``eta0 / epoch ** power_t``.
+        ``"lipschitz"``: ``eta = 1 / L`` with ``L = ||X~||_2^2 / (4 n) + alpha`` (binary;
+        ``/ (2 n)`` for softmax), for ``"gd"`` a line search starting there when accelerated; for
+        the stochastic solvers the largest one-sample constant. ``"constant"``: ``eta0``.
+        ``"invscaling"``: ``eta0 / epoch ** power_t``.
     eta0 : float, default=None
         Base step of ``"constant"`` / ``"invscaling"``; ``None`` means ``1 / L``.
     power_t : float, default=0.5

@@ -81,10 +81,10 @@ class RidgeGD(RegressorMixin, _BaseGD):
         update ``w <- w - eta grad``.
     learning_rate : {"lipschitz", "constant", "invscaling"}, default="lipschitz"
         ``"lipschitz"``: ``eta = 1 / L`` with ``L`` the Lipschitz constant of the gradient (for
-        ``"gd"`` a backtracking line search starts there when accelerated; for the stochastic solvers
-        ``L`` is the largest one-sample constant, a constant step that converges to a neighbourhood
-        of the optimum). ``"constant"``: ``eta0``. ``"invscaling"``: ``eta0 / epoch ** power_t``.
-    eta0 : float, default=None
+        ``"gd"`` a backtracking line search starts there when accelerated; for the stochastic
+        solvers ``L`` is the largest one-sample constant, a constant step that converges to a
+        neighbourhood of the optimum). ``"constant"``: ``eta0``. ``"invscaling"``: ``eta0 / epoch **
+    power_t``. eta0 : float, default=None
         Base step of ``"constant"`` and ``"invscaling"``; ``None`` means ``1 / L``.
     power_t : float, default=0.5
         Exponent of ``"invscaling"``.
@@ -94,8 +94,8 @@ class RidgeGD(RegressorMixin, _BaseGD):
         Maximum number of epochs (one full-batch step, or one pass over the data).
     tol : float, default=1e-6
         ``"gd"``: stop when the max-norm of the gradient (of the objective divided by
-        ``2 * sum(sample_weight)``) is ``<= tol``; stochastic: stop after ``n_iter_no_change`` epochs
-        without a relative improvement of ``tol``.
+        ``2 * sum(sample_weight)``) is ``<= tol``; stochastic: stop after ``n_iter_no_change``
+        epochs without a relative improvement of ``tol``.
     n_iter_no_change : int, default=5
         See ``tol``.
     shuffle : bool, default=True

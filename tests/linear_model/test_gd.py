@@ -1,4 +1,4 @@
-"""The shared engine: step sizes, regimes, stopping, warm start, determinism, the notes' GD claims."""
+"""The shared engine: step sizes, regimes, stopping, warm start, determinism, the GD claims."""
 
 import warnings
 
