@@ -83,8 +83,9 @@ class RidgeGD(RegressorMixin, _BaseGD):
         ``"lipschitz"``: ``eta = 1 / L`` with ``L`` the Lipschitz constant of the gradient (for
         ``"gd"`` a backtracking line search starts there when accelerated; for the stochastic
         solvers ``L`` is the largest one-sample constant, a constant step that converges to a
-        neighbourhood of the optimum). ``"constant"``: ``eta0``. ``"invscaling"``: ``eta0 / epoch **
-    power_t``. eta0 : float, default=None
+        neighbourhood of the optimum). ``"constant"``: ``eta0``. ``"invscaling"``:
+        ``eta0 / epoch ** power_t``.
+    eta0 : float, default=None
         Base step of ``"constant"`` and ``"invscaling"``; ``None`` means ``1 / L``.
     power_t : float, default=0.5
         Exponent of ``"invscaling"``.
