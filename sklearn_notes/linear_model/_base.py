@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._gd import DesignProblem, GramProblem, gradient_descent
+from ._gd import DesignProblem, GramProblem, WorkingSetProblem, gradient_descent
 
 __all__ = []
 
@@ -117,8 +117,13 @@ class _BaseGD(BaseEstimator):
 
     def _uses_gram(self, X):
         n, d = X.shape
+        l1 = self._penalties(np.ones(1))[1]
+        # the lasso's working sets stay small, so they suit n < d as well
         return (
-            self._loss == "squared" and self.solver == "gd" and n >= d and d <= _MAX_GRAM_FEATURES
+            self._loss == "squared"
+            and self.solver == "gd"
+            and (n >= d or l1 > 0)
+            and d <= _MAX_GRAM_FEATURES
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -158,7 +163,9 @@ class _BaseGD(BaseEstimator):
         else:
             # 2. the problem: through the Gram matrix for least squares when n >> d
             l2, l1 = self._penalties(sample_weight)
-            if self._uses_gram(X):
+            if self._uses_gram(X) and l1 > 0:
+                problem = WorkingSetProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
+            elif self._uses_gram(X):
                 problem = GramProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
             else:
                 loss = state.get("loss", self._loss)
