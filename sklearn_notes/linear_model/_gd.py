@@ -337,10 +337,10 @@ class WorkingSetProblem:
     At the lasso optimum most coefficients are exactly zero; a zero coefficient stays optimal as
     long as ``|x_j^T S r| / sum(s) <= l1`` (its subgradient condition). So: solve the problem
     restricted to a small *working set* of features through its own Gram matrix (``O(n k^2)`` to
-    form, ``O(k^2)`` per step), check the condition for all features with one product ``X^T r``, add the violators,
-    repeat. Each outer round costs about two passes over ``X`` instead of forming the full
-    ``(d, d)`` Gram matrix. The answer is the same optimum (the stopping rule is the full gradient
-    mapping); only the work differs.
+    form, ``O(k^2)`` per step), check the condition for all features with one product ``X^T r``,
+    add the violators, repeat. Each outer round costs about two passes over ``X`` instead of
+    forming the full ``(d, d)`` Gram matrix. The answer is the same optimum (the stopping rule is
+    the full gradient mapping); only the work differs.
     """
 
     def __init__(self, X, Y, sample_weight, l2, l1, fit_intercept):
