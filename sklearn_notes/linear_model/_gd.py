@@ -307,9 +307,13 @@ class GramProblem:
         else:
             self.x_mean = np.zeros(X.shape[1])
             self.y_mean = np.zeros(Y.shape[1])
-        Xs = X * np.sqrt(sw / self.norm)[:, None]
         # X_c^T S X_c / sum(s) = X^T S X / sum(s) - x_mean x_mean^T  (no centred copy of X)
-        self.G = Xs.T @ Xs - np.outer(self.x_mean, self.x_mean)
+        if np.all(sw == sw[0]):  # equal weights: no weighted copy of X either (one syrk)
+            XtSX = (X.T @ X) * (sw[0] / self.norm)
+        else:
+            Xs = X * np.sqrt(sw / self.norm)[:, None]
+            XtSX = Xs.T @ Xs
+        self.G = XtSX - np.outer(self.x_mean, self.x_mean)
         self.C = X.T @ (Y * (sw / self.norm)[:, None]) - np.outer(self.x_mean, self.y_mean)
         self.yy = float(np.sum((Y - self.y_mean) ** 2 * sw[:, None])) / self.norm
         self.shape = (X.shape[1], Y.shape[1])
