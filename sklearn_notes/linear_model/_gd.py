@@ -51,6 +51,8 @@ import scipy.linalg
 from scipy.special import expit, log_expit, logsumexp, softmax
 from sklearn.exceptions import ConvergenceWarning
 
+from ._sgd_epoch import sgd_epoch
+
 __all__ = [
     "DesignProblem",
     "GDResult",
@@ -547,11 +549,9 @@ def _stochastic(
     for epoch in range(1, max_iter + 1):
         if shuffle:
             order = rng.permutation(n)
-        for start in range(0, n, batch_size):
-            sub = problem.batch(order[start : start + batch_size])
-            eta = _step_size(learning_rate, eta0, power_t, L, epoch)
-            _, grad, _ = sub.value_grad(theta, sub.lin(theta))
-            theta = sub.prox(theta - eta * grad, eta)
+        eta = _step_size(learning_rate, eta0, power_t, L, epoch)
+        # the batches of problem.batch(...) with value_grad and prox, compiled
+        theta = sgd_epoch(problem, theta, order, batch_size, eta)
         curve.append(problem.value(theta, problem.lin(theta)) + problem.nonsmooth(theta))
         _report(verbose, epoch, curve[-1], f", step {eta:.3g}")
         if not np.isfinite(curve[-1]):
