@@ -32,11 +32,17 @@ def lasso_kkt_violation(X, y, coef, intercept, alpha, sample_weight=None):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Training data.
     y : ndarray of shape (n_samples,)
+        Targets.
     coef : ndarray of shape (n_features,)
+        Candidate coefficients ``w``.
     intercept : float
+        Candidate intercept ``b``.
     alpha : float
+        L1 strength.
     sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the squared errors (``None``: all 1).
 
     Returns
     -------
@@ -160,9 +166,11 @@ class LassoGD(RegressorMixin, _BaseGD):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted targets.
         """
         return self._decision(X)

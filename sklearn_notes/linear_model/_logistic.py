@@ -189,6 +189,7 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
@@ -204,10 +205,12 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, in the order of ``classes_``.
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -220,6 +223,7 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
@@ -238,10 +242,12 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
         """
         check_is_fitted(self)
         scores = self.decision_function(X)

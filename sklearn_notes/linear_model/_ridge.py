@@ -32,17 +32,23 @@ def ridge_closed_form(X, Y, sample_weight, alpha, fit_intercept=True):
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+        Training data.
     Y : ndarray of shape (n_samples, n_targets)
+        Targets (2-D).
     sample_weight : ndarray of shape (n_samples,)
+        Non-negative weights of the squared errors.
     alpha : float
         L2 strength (``0``: least squares; a singular system then falls back to the minimum-norm
         least-squares solution).
     fit_intercept : bool, default=True
+        Fit an unpenalized intercept (centre ``X`` and ``Y`` with the weighted means).
 
     Returns
     -------
     W : ndarray of shape (n_features, n_targets)
+        Coefficients.
     b : ndarray of shape (n_targets,)
+        Intercepts (zeros when ``fit_intercept=False``).
 
     Examples
     --------
@@ -178,9 +184,11 @@ class RidgeGD(RegressorMixin, _BaseGD):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted targets.
         """
         return self._decision(X)
