@@ -253,3 +253,32 @@ def test_engine_direct_call_with_gram_problem():
     W, b = problem.from_theta(result.theta)
     ols = np.linalg.lstsq(np.column_stack([X, np.ones(len(y))]), y, rcond=None)[0]
     np.testing.assert_allclose(np.r_[W[:, 0], b], ols, rtol=1e-6, atol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    kind=st.sampled_from(["ridge", "lasso", "binary", "multinomial"]),
+    offset=st.floats(-20, 20),
+    weighted=st.booleans(),
+)
+def test_plain_gd_with_the_lipschitz_step_is_monotone(seed, kind, offset, weighted):
+    """The default step 1/L needs no tuning: plain GD never increases the objective."""
+    rng = np.random.default_rng(seed)
+    n, d = int(rng.integers(5, 60)), int(rng.integers(1, 8))
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 5, d) + offset
+    sw = rng.uniform(0.1, 3.0, n) if weighted else None
+    if kind in ("ridge", "lasso"):
+        y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+        est = (RidgeGD(alpha=1.0) if kind == "ridge" else LassoGD(alpha=0.1)).set_params(
+            accelerated=False, max_iter=50, tol=0.0
+        )
+    else:
+        y = rng.integers(0, 2 if kind == "binary" else 3, n)
+        y[:3] = [0, 1, 2 if kind == "multinomial" else 1]
+        est = LogisticRegressionGD(alpha=0.01, accelerated=False, max_iter=50, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y, sample_weight=sw)
+    curve = np.array(est.loss_curve_)
+    assert np.all(np.diff(curve) <= 1e-10 * np.abs(curve[:-1]) + 1e-12)
