@@ -282,3 +282,13 @@ def test_plain_gd_with_the_lipschitz_step_is_monotone(seed, kind, offset, weight
         est.fit(X, y, sample_weight=sw)
     curve = np.array(est.loss_curve_)
     assert np.all(np.diff(curve) <= 1e-10 * np.abs(curve[:-1]) + 1e-12)
+
+
+def test_failed_fit_leaves_the_previous_model_untouched():
+    X, y = _regression()
+    est = RidgeGD(alpha=1.0, accelerated=False).fit(X, y)
+    coef, curve = est.coef_.copy(), list(est.loss_curve_)
+    with pytest.raises(FloatingPointError):
+        est.set_params(learning_rate="constant", eta0=100.0).fit(X, y)
+    np.testing.assert_array_equal(est.coef_, coef)
+    assert est.loss_curve_ == curve

@@ -76,3 +76,16 @@ def test_lassogd_objective_curve_and_ista_vs_fista():
     assert fista.loss_curve_[-1] == pytest.approx(
         r @ r / (2 * len(y)) + 0.5 * np.abs(fista.coef_).sum(), rel=1e-10
     )
+
+
+def test_lassogd_multi_output_and_wide_data_match_sklearn():
+    """Working sets also cover n < d and several targets (independent lassos)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 50))
+    Y = X[:, :3] @ rng.standard_normal((3, 2)) + 0.1 * rng.standard_normal((20, 2))
+    ours = LassoGD(alpha=0.1, tol=1e-10, max_iter=20_000).fit(X, Y)
+    ref = Lasso(alpha=0.1, tol=1e-14, max_iter=100_000).fit(X, Y)
+    assert ours.coef_.shape == ref.coef_.shape == (2, 50)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
+    assert np.sum(ours.coef_ == 0) > 50  # most of the 100 coefficients are dropped
