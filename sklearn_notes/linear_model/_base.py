@@ -1,0 +1,213 @@
+"""What RidgeGD, LassoGD and LogisticRegressionGD share: hyper-parameters, validation, the fit loop.
+
+The fit is a template (``imblearn``'s ``fit_resample`` style): :meth:`_BaseGD.fit` validates, asks
+the subclass for the penalties (``_penalties``), builds the problem and hands it to the engine
+(:func:`~sklearn_notes.linear_model._gd.gradient_descent`); ``_unpack`` turns the solution into
+``coef_`` / ``intercept_``. Everything is computed into locals and assigned at the end, so a failed
+fit leaves no half-updated model.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._gd import DesignProblem, GramProblem, WorkingSetProblem, gradient_descent
+
+__all__ = []
+
+# Above this many features the (d, d) Gram matrix costs more than it saves.
+_MAX_GRAM_FEATURES = 4000
+
+
+class _BaseGD(BaseEstimator):
+    """Hyper-parameters and fit loop of the gradient-descent linear models (not public)."""
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"gd", "sgd", "minibatch"})],
+        "accelerated": ["boolean"],
+        "learning_rate": [StrOptions({"lipschitz", "constant", "invscaling"})],
+        "eta0": [Interval(Real, 0, None, closed="neither"), None],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "fit_intercept": ["boolean"],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        solver="gd",
+        accelerated=True,
+        learning_rate="lipschitz",
+        eta0=None,
+        power_t=0.5,
+        batch_size=32,
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=5,
+        shuffle=True,
+        fit_intercept=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.solver = solver
+        self.accelerated = accelerated
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.shuffle = shuffle
+        self.fit_intercept = fit_intercept
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # --- hooks for the subclasses ----------------------------------------------------------
+
+    #: loss of the engine: "squared" or "logistic"/"multinomial" (chosen in _encode_target)
+    _loss = "squared"
+
+    def _encode_target(self, y):
+        """Return ``(Y, state)``: a 2-D float target and what ``_unpack`` needs to decode it."""
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        return Y.astype(np.float64, copy=False), {"ndim": y.ndim}
+
+    def _penalties(self, sample_weight):
+        """``(l2, l1)`` of the mean-scaled engine objective."""
+        raise NotImplementedError
+
+    def _objective_scale(self, sample_weight):
+        """Factor from the engine's mean-scaled objective to the estimator's documented one."""
+        return 1.0
+
+    def _exact_solution(self, X, Y, sample_weight):
+        """``(W, b)`` by a direct solve, for solvers that are not gradient descent."""
+        raise NotImplementedError
+
+    # --- fit ---------------------------------------------------------------------------------
+
+    def _validate(self, X, y, sample_weight):
+        regression = self._loss == "squared"
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, multi_output=regression, y_numeric=regression
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if not np.sum(sample_weight) > 0:
+            raise ValueError("sample_weight must have a positive sum; all weights are zero.")
+        return X, y, sample_weight
+
+    def _uses_gram(self, X):
+        n, d = X.shape
+        l1 = self._penalties(np.ones(1))[1]
+        # the lasso's working sets stay small, so they suit n < d as well
+        return (
+            self._loss == "squared"
+            and self.solver == "gd"
+            and (n >= d or l1 > 0)
+            and d <= _MAX_GRAM_FEATURES
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by gradient descent on the penalized objective.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (dense).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the objective; integer weights are equivalent to repeating
+            rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y, sample_weight = self._validate(X, y, sample_weight)
+        Y, state = self._encode_target(y)
+        n_features, n_outputs = X.shape[1], Y.shape[1]
+        # 1. warm start from the previous solution when its shape still fits
+        W0 = np.zeros((n_features, n_outputs))
+        b0 = np.zeros(n_outputs)
+        if self.warm_start and hasattr(self, "coef_"):
+            coef = np.asarray(self.coef_).reshape(-1, n_features).T
+            if coef.shape == W0.shape:
+                W0 = coef.copy()
+                b0 = np.asarray(self.intercept_, dtype=np.float64).reshape(-1).copy()
+
+        if getattr(self, "solver", None) == "closed_form":
+            W, b = self._exact_solution(X, Y, sample_weight)
+            curve, n_iter = [], 0
+        else:
+            # 2. the problem: through the Gram matrix for least squares when n >> d
+            l2, l1 = self._penalties(sample_weight)
+            if self._uses_gram(X) and l1 > 0:
+                problem = WorkingSetProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
+            elif self._uses_gram(X):
+                problem = GramProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
+            else:
+                loss = state.get("loss", self._loss)
+                problem = DesignProblem(X, Y, sample_weight, loss, l2, l1, self.fit_intercept)
+            theta0 = problem.to_theta(W0, b0)
+            # 3. the engine
+            result = gradient_descent(
+                problem,
+                theta0,
+                solver=self.solver,
+                accelerated=self.accelerated,
+                learning_rate=self.learning_rate,
+                eta0=self.eta0,
+                power_t=self.power_t,
+                batch_size=self.batch_size,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                shuffle=self.shuffle,
+                random_state=check_random_state(self.random_state),
+                verbose=self.verbose,
+            )
+            W, b = problem.from_theta(result.theta)
+            scale = self._objective_scale(sample_weight)
+            curve = [scale * value for value in result.loss_curve]
+            n_iter = result.n_iter
+        # 4. assign everything at the end
+        self._unpack(W, b, state)
+        self.loss_curve_ = curve
+        self.n_iter_ = n_iter
+        return self
+
+    def _unpack(self, W, b, state):
+        if state["ndim"] == 1:
+            self.coef_ = W[:, 0].copy()
+            self.intercept_ = float(b[0])
+        else:
+            self.coef_ = W.T.copy()
+            self.intercept_ = np.asarray(b, dtype=np.float64).copy()
+
+    def _decision(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        coef = np.asarray(self.coef_)
+        return X @ coef.T + self.intercept_

@@ -1,0 +1,141 @@
+"""RidgeGD: closed form == sklearn Ridge, GD reaches it, OLS at alpha=0, PSD Hessian."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_diabetes, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_notes import LassoGD, RidgeGD, ridge_closed_form
+from sklearn_notes.utils import is_psd
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(5, 60),
+    d=st.integers(1, 8),
+    alpha=st.floats(1e-3, 100.0),
+    targets=st.integers(1, 3),
+    weighted=st.booleans(),
+    fit_intercept=st.booleans(),
+)
+def test_ridgegd_closed_form_equals_sklearn_ridge(
+    seed, n, d, alpha, targets, weighted, fit_intercept
+):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.uniform(-5, 5, d)
+    y = rng.standard_normal((n, targets)) if targets > 1 else rng.standard_normal(n)
+    sw = rng.uniform(0.1, 5.0, n) if weighted else None
+    ours = RidgeGD(alpha=alpha, solver="closed_form", fit_intercept=fit_intercept).fit(X, y, sw)
+    ref = Ridge(alpha=alpha, solver="cholesky", fit_intercept=fit_intercept).fit(X, y, sw)
+    scale = max(1.0, np.abs(ref.coef_).max())
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-8, atol=1e-8 * scale)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-8, atol=1e-8 * scale)
+
+
+def test_ridgegd_gd_reaches_closed_form_on_standardized_data():
+    """Concept map rows 1 and 4: GD and the analytic solution reach the same optimum."""
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    exact = RidgeGD(alpha=1.0, solver="closed_form").fit(X, y)
+    gd = RidgeGD(alpha=1.0).fit(X, y)  # default max_iter, no ConvergenceWarning
+    rel = np.linalg.norm(gd.coef_ - exact.coef_) / np.linalg.norm(exact.coef_)
+    assert rel < 1e-5
+    assert gd.n_iter_ < gd.max_iter
+
+
+def test_ridgegd_plain_gd_needs_condition_number_many_epochs():
+    """Plain GD (the notes' update) converges like (1 - 1/kappa)^k: fine when well conditioned,
+    slow on diabetes (kappa ~ 470), where the accelerated default still converges."""
+    X, y = make_regression(n_samples=300, n_features=8, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    exact = RidgeGD(alpha=1.0, solver="closed_form").fit(X, y)
+    plain = RidgeGD(alpha=1.0, accelerated=False).fit(X, y)
+    assert np.linalg.norm(plain.coef_ - exact.coef_) / np.linalg.norm(exact.coef_) < 1e-5
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with pytest.warns(ConvergenceWarning):
+        slow = RidgeGD(alpha=1.0, accelerated=False, max_iter=200).fit(X, y)
+    fast = RidgeGD(alpha=1.0).fit(X, y)
+    exact = RidgeGD(alpha=1.0, solver="closed_form").fit(X, y)
+    assert np.abs(slow.coef_ - exact.coef_).max() > 100 * np.abs(fast.coef_ - exact.coef_).max()
+
+
+def test_ridgegd_design_and_gram_paths_agree():
+    """n < d (through X) and n >= d (through X^T X) solve the same problem."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 20))
+    y = rng.standard_normal(12)
+    ref = Ridge(alpha=0.5).fit(X, y)
+    ours = RidgeGD(alpha=0.5, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-7)
+    np.testing.assert_allclose(ours.predict(X), ref.predict(X), atol=1e-7)
+
+
+@pytest.mark.parametrize("solver", ["closed_form", "gd"])
+def test_ridgegd_alpha_zero_is_ordinary_least_squares(solver):
+    X, y = make_regression(n_samples=100, n_features=5, noise=2.0, random_state=0)
+    ols = LinearRegression().fit(X, y)
+    ours = RidgeGD(alpha=0.0, solver=solver, tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, ols.coef_, rtol=1e-7)
+    assert ours.intercept_ == pytest.approx(ols.intercept_, abs=1e-7)
+
+
+def test_ridgegd_multi_output_fits_each_target():
+    X, Y = make_regression(n_samples=80, n_features=4, n_targets=3, random_state=0)
+    both = RidgeGD(alpha=2.0, tol=1e-10).fit(X, Y)
+    assert both.coef_.shape == (3, 4) and both.intercept_.shape == (3,)
+    for k in range(3):
+        one = RidgeGD(alpha=2.0, tol=1e-10).fit(X, Y[:, k])
+        np.testing.assert_allclose(both.coef_[k], one.coef_, rtol=1e-7)
+
+
+def test_ridgegd_keeps_every_feature_while_lasso_drops_them():
+    """Notes: ridge cannot drop features, lasso can; lasso's zeros grow in number with alpha."""
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    for alpha in (0.1, 10.0, 1000.0, 1e5):
+        assert np.all(RidgeGD(alpha=alpha).fit(X, y).coef_ != 0.0)
+    zeros = [int(np.sum(LassoGD(alpha=a).fit(X, y).coef_ == 0.0)) for a in (0.01, 1, 5, 20, 50)]
+    assert zeros == sorted(zeros) and zeros[0] < zeros[-1]
+    assert zeros[-1] == X.shape[1] - 1 or zeros[-1] >= 8
+
+
+def test_ridgegd_loss_curve_is_the_ridge_objective():
+    X, y = make_regression(n_samples=60, n_features=3, noise=1.0, random_state=1)
+    est = RidgeGD(alpha=3.0, tol=1e-10).fit(X, y)
+    objective = np.sum((y - est.predict(X)) ** 2) + 3.0 * np.sum(est.coef_**2)
+    assert est.loss_curve_[-1] == pytest.approx(objective, rel=1e-10)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000), alpha=st.floats(0.0, 10.0))
+def test_ridgegd_hessian_is_psd(seed, alpha):
+    """Concept map row 14: the ridge Hessian 2 (X~^T X~ + alpha I) is PSD, so the loss is convex."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((int(rng.integers(2, 30)), int(rng.integers(1, 10))))
+    Xt = np.column_stack([X, np.ones(len(X))])
+    penalty = alpha * np.diag(np.r_[np.ones(X.shape[1]), 0.0])
+    assert is_psd(2 * (Xt.T @ Xt + penalty))
+    # and it is the curvature of the objective: a finite-difference check along a random direction
+    y = rng.standard_normal(len(X))
+    w = rng.standard_normal(X.shape[1] + 1)
+    v = rng.standard_normal(X.shape[1] + 1)
+
+    def f(t):
+        u = w + t * v
+        return np.sum((y - Xt @ u) ** 2) + alpha * np.sum(u[:-1] ** 2)
+
+    second = (f(1e-3) - 2 * f(0.0) + f(-1e-3)) / 1e-6
+    assert second == pytest.approx(v @ (2 * (Xt.T @ Xt + penalty)) @ v, rel=1e-4, abs=1e-6)
+
+
+def test_ridge_closed_form_function_handles_singular_least_squares():
+    X = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # rank 1
+    y = np.array([[1.0], [2.0], [3.0]])
+    W, b = ridge_closed_form(X, y, np.ones(3), alpha=0.0, fit_intercept=False)
+    np.testing.assert_allclose(X @ W, y, atol=1e-10)
