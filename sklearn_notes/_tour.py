@@ -9,11 +9,13 @@ reference, and returns :class:`TourRow` results that :func:`format_table` render
 import importlib
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn import datasets
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from .utils._discovery import family_modules
@@ -175,32 +177,40 @@ def run_tour(entries=None, *, quick=False, out=None, random_state=0, progress=Tr
 
     rows = []
     cache = {}
-    for entry in tqdm(entries, desc="tour", unit="fit", disable=not progress):
-        row = TourRow(entry.name, entry.dataset, entry.score_name)
-        try:
-            if entry.dataset not in cache:
-                cache[entry.dataset] = DATASETS[entry.dataset](random_state)
-            X, y = cache[entry.dataset]
-            if entry.preprocess is not None:
-                X, y = entry.preprocess(X, y)
-            X_train, X_test, y_train, y_test = train_test_split(
-                X, y, test_size=0.25, random_state=random_state
-            )
-            ours = entry.make(quick)
-            row.fit_time = _timed_fit(ours, X_train, y_train)
-            row.score = _score(entry, ours, X_test, y_test)
-            if entry.reference is not None:
-                theirs = entry.reference(quick)
-                row.reference_fit_time = _timed_fit(theirs, X_train, y_train)
-                row.reference_score = _score(entry, theirs, X_test, y_test)
-            if out is not None and entry.figure is not None:
-                path = os.path.join(out, f"{entry.name}_{entry.dataset}.png")
-                entry.figure(ours, X, y, path)
-                row.figures.append(path)
-        except Exception as exc:  # a broken row must not hide the others
-            row.error = f"{type(exc).__name__}: {exc}"
-        rows.append(row)
+    with warnings.catch_warnings():
+        # Quick settings stop training early on purpose; the table, not a warning, says how well.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for entry in tqdm(entries, desc="tour", unit="fit", disable=not progress):
+            rows.append(_run_entry(entry, cache, quick, out, random_state))
     return rows
+
+
+def _run_entry(entry, cache, quick, out, random_state):
+    """Fit, score and draw one entry; an error is recorded in the row, not raised."""
+    row = TourRow(entry.name, entry.dataset, entry.score_name)
+    try:
+        if entry.dataset not in cache:
+            cache[entry.dataset] = DATASETS[entry.dataset](random_state)
+        X, y = cache[entry.dataset]
+        if entry.preprocess is not None:
+            X, y = entry.preprocess(X, y)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.25, random_state=random_state
+        )
+        ours = entry.make(quick)
+        row.fit_time = _timed_fit(ours, X_train, y_train)
+        row.score = _score(entry, ours, X_test, y_test)
+        if entry.reference is not None:
+            theirs = entry.reference(quick)
+            row.reference_fit_time = _timed_fit(theirs, X_train, y_train)
+            row.reference_score = _score(entry, theirs, X_test, y_test)
+        if out is not None and entry.figure is not None:
+            path = os.path.join(out, f"{entry.name}_{entry.dataset}.png")
+            entry.figure(ours, X, y, path)
+            row.figures.append(path)
+    except Exception as exc:  # a broken row must not hide the others
+        row.error = f"{type(exc).__name__}: {exc}"
+    return row
 
 
 def _fmt(value, spec):

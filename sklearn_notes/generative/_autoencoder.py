@@ -18,7 +18,8 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseNeuralEstimator, import_nets, single_threaded
+from ..utils._torch import single_threaded
+from ._base import BaseNeuralEstimator, import_nets
 
 __all__ = ["Autoencoder"]
 

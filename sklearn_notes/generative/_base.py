@@ -12,7 +12,6 @@ maps everything back to the user's units. Subclasses fill three hooks:
 """
 
 import copy
-import functools
 import numbers
 from abc import ABCMeta, abstractmethod
 
@@ -23,9 +22,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._torch import MAX_SEED, resolve_device, seed_from, torch_seeded
+from ..utils._torch import MAX_SEED, resolve_device, seed_from, single_threaded, torch_seeded
 
-__all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets", "single_threaded"]
+__all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets"]
 
 
 def import_nets():
@@ -38,31 +37,6 @@ def import_nets():
             "pip install sklearn-notes[deep]"
         ) from exc
     return _nets
-
-
-def single_threaded(method):
-    """Run ``method`` with torch limited to one CPU thread, restoring the caller's setting after.
-
-    The networks of this family are small: OpenMP intra-op threads cost more in synchronization
-    than they save (about 5x slower fits measured on a 2-core machine under load), so training,
-    sampling and scoring on CPU run single-threaded.
-    """
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            import torch
-        except ImportError:  # the method itself raises the helpful ImportError
-            return method(self, *args, **kwargs)
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            torch.set_num_threads(previous)
-
-    return wrapper
 
 
 class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):

@@ -22,7 +22,8 @@ import numbers
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import BaseGenerator, import_nets, single_threaded
+from ..utils._torch import single_threaded
+from ._base import BaseGenerator, import_nets
 from ._schedules import BETA_SCHEDULES, sampling_timesteps
 
 __all__ = ["DiffusionModel"]

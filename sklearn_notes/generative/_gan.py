@@ -20,7 +20,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from ._base import BaseGenerator, import_nets, single_threaded
+from ..utils._torch import single_threaded
+from ._base import BaseGenerator, import_nets
 from ._evaluation import mmd2
 
 __all__ = ["GAN"]

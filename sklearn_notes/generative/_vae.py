@@ -22,8 +22,9 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..utils._torch import single_threaded
 from ._autoencoder import _check_codes
-from ._base import BaseGenerator, import_nets, single_threaded
+from ._base import BaseGenerator, import_nets
 
 __all__ = ["VAE"]
 

@@ -26,7 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._torch import import_torch, resolve_device, seed_from, torch_seeded
+from ..utils._torch import import_torch, resolve_device, seed_from, single_threaded, torch_seeded
 
 __all__ = ["CNNClassifier", "RNNClassifier"]
 
@@ -48,6 +48,7 @@ class _SkorchClassifier(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @single_threaded
     def fit(self, X, y):
         """Train the network with cross-entropy and Adam.
 
@@ -107,6 +108,7 @@ class _SkorchClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter_ = len(losses)
         return self
 
+    @single_threaded
     def predict_proba(self, X):
         """Class probabilities: softmax of the network's output.
 
