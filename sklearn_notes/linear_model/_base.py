@@ -10,7 +10,7 @@ fit leaves no half-updated model.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
@@ -211,3 +211,27 @@ class _BaseGD(BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         coef = np.asarray(self.coef_)
         return X @ coef.T + self.intercept_
+
+
+class _BaseRegressorGD(RegressorMixin, _BaseGD):
+    """The least-squares regressors (ridge, lasso): single or multi-output ``X w + b``."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def predict(self, X):
+        """Predict ``X w + b``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted targets.
+        """
+        return self._decision(X)

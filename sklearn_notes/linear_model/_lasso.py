@@ -16,9 +16,8 @@ where ``w_j = 0`` (``r = y - X w - b``).
 """
 
 import numpy as np
-from sklearn.base import RegressorMixin
 
-from ._base import _BaseGD
+from ._base import _BaseRegressorGD
 
 __all__ = ["LassoGD", "lasso_kkt_violation"]
 
@@ -68,7 +67,7 @@ def lasso_kkt_violation(X, y, coef, intercept, alpha, sample_weight=None):
     )
 
 
-class LassoGD(RegressorMixin, _BaseGD):
+class LassoGD(_BaseRegressorGD):
     """Lasso regression by proximal gradient descent (ISTA / FISTA), with exact zeros.
 
     Minimizes ``(1 / (2 n)) ||y - X w - b||^2 + alpha ||w||_1`` (sample-weighted mean), the
@@ -154,23 +153,3 @@ class LassoGD(RegressorMixin, _BaseGD):
 
     def _penalties(self, sample_weight):
         return 0.0, self.alpha
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-    def predict(self, X):
-        """Predict ``X w + b``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted targets.
-        """
-        return self._decision(X)

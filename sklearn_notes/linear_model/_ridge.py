@@ -17,10 +17,9 @@ ordinary least squares.
 
 import numpy as np
 import scipy.linalg
-from sklearn.base import RegressorMixin
 from sklearn.utils._param_validation import StrOptions
 
-from ._base import _BaseGD
+from ._base import _BaseRegressorGD
 from ._gd import GramProblem
 
 __all__ = ["RidgeGD", "ridge_closed_form"]
@@ -69,7 +68,7 @@ def ridge_closed_form(X, Y, sample_weight, alpha, fit_intercept=True):
     return W, gram.intercept(W)
 
 
-class RidgeGD(RegressorMixin, _BaseGD):
+class RidgeGD(_BaseRegressorGD):
     """Ridge regression by gradient descent or by its closed form.
 
     Minimizes ``||y - X w - b||^2 + alpha ||w||^2`` (sample-weighted squared errors), the objective
@@ -159,7 +158,7 @@ class RidgeGD(RegressorMixin, _BaseGD):
     """
 
     _parameter_constraints: dict = {
-        **_BaseGD._parameter_constraints,
+        **_BaseRegressorGD._parameter_constraints,
         "solver": [StrOptions({"gd", "sgd", "minibatch", "closed_form"})],
     }
 
@@ -172,23 +171,3 @@ class RidgeGD(RegressorMixin, _BaseGD):
 
     def _exact_solution(self, X, Y, sample_weight):
         return ridge_closed_form(X, Y, sample_weight, self.alpha, self.fit_intercept)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
-
-    def predict(self, X):
-        """Predict ``X w + b``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted targets.
-        """
-        return self._decision(X)
