@@ -4,6 +4,8 @@ With ``edges=None`` a BayesNet is a discrete naive Bayes, so the counterpart is 
 (fed the same bins by ``KBinsDiscretizer`` where the data are continuous).
 """
 
+import inspect
+
 from sklearn.naive_bayes import CategoricalNB
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer
@@ -13,9 +15,10 @@ from ._bayes_net import BayesNet
 
 
 def _binned_categorical_nb(n_bins):
-    binner = KBinsDiscretizer(
-        n_bins=n_bins, encode="ordinal", strategy="quantile", quantile_method="inverted_cdf"
-    )
+    params = dict(n_bins=n_bins, encode="ordinal", strategy="quantile")
+    if "quantile_method" in inspect.signature(KBinsDiscretizer).parameters:  # scikit-learn >= 1.7
+        params["quantile_method"] = "inverted_cdf"  # the quantiles BayesNet uses
+    binner = KBinsDiscretizer(**params)
     return make_pipeline(binner, CategoricalNB(min_categories=n_bins))
 
 

@@ -13,8 +13,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._validation import check_sample_weight
 from ._gd import DesignProblem, GramProblem, WorkingSetProblem, gradient_descent
 
 __all__ = []
@@ -108,11 +109,7 @@ class _BaseGD(BaseEstimator):
         X, y = validate_data(
             self, X, y, dtype=np.float64, multi_output=regression, y_numeric=regression
         )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
-        if not np.sum(sample_weight) > 0:
-            raise ValueError("sample_weight must have a positive sum; all weights are zero.")
+        sample_weight = check_sample_weight(sample_weight, X)
         return X, y, sample_weight
 
     def _uses_gram(self, X):

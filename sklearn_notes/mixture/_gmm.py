@@ -30,8 +30,9 @@ import scipy.linalg
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._validation import check_sample_weight
 from ._em import BaseEM
 from ._kmeans import KMeansEM, kmeans_plusplus
 
@@ -593,9 +594,7 @@ class GMMEM(DensityMixin, BaseEM):
 
     def _fit(self, X, sample_weight):
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, order="C")
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        sample_weight = check_sample_weight(sample_weight, X)
         if X.shape[0] < self.n_components:
             raise ValueError(
                 "Expected n_samples >= n_components but got "
