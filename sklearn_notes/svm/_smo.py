@@ -114,6 +114,9 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
     act = np.arange(q)  # act[:n_active] are the variables still optimized
     alpha0 = alpha.copy()
     G0 = G.copy()
+    # F = -y G (the quantity m and M are taken over): since y^2 = 1 a step moves it by
+    # -step (K_it - K_jt), one multiply-add per variable with no label in the loop.
+    F = -y * G
     for t in range(q):
         diag[t] = K[t, t]
     # I_up / I_low membership, refreshed only for the two variables a step moves.
@@ -130,8 +133,8 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
     step = 0.0
     i = j = -1
     while True:
-        # 1. i = argmax_{I_up} -y_t G_t (value m) and M = min_{I_low} -y_t G_t, in the same pass as
-        #    the gradient update of the previous step: G_k += y_k * step * (K_ik - K_jk).
+        # 1. One pass: the gradient update of the previous step, F_t -= step (K_it - K_jt), fused
+        #    with i = argmax_{I_up} F_t (value m) and M = min_{I_low} F_t.
         m = -np.inf
         M = np.inf
         i_new = -1
@@ -140,22 +143,33 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
             Kj = K[j]
             for c in range(n_active):
                 t = act[c]
-                G[t] += y[t] * step * (Ki[t] - Kj[t])
-        for c in range(n_active):
-            t = act[c]
-            yg = -y[t] * G[t]
-            if up[t] and yg > m:
-                m = yg
-                i_new = t
-            if low[t] and yg < M:
-                M = yg
+                f = F[t] - step * (np.float64(Ki[t]) - np.float64(Kj[t]))
+                F[t] = f
+                if up[t] and f > m:
+                    m = f
+                    i_new = t
+                if low[t] and f < M:
+                    M = f
+        else:
+            for c in range(n_active):
+                t = act[c]
+                f = F[t]
+                if up[t] and f > m:
+                    m = f
+                    i_new = t
+                if low[t] and f < M:
+                    M = f
         step = 0.0
         i = i_new
         gap = m - M
         if i < 0 or gap < tol or n_iter >= max_iter:
             if n_active < q:
                 # Final un-shrinking check: optimality must hold for every variable.
+                for c in range(n_active):
+                    G[act[c]] = -y[act[c]] * F[act[c]]
                 _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active)
+                for t in range(q):
+                    F[t] = -y[t] * G[t]
                 n_active = q
                 unshrunk = True
                 if n_iter < max_iter:
@@ -167,47 +181,49 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
             counter = min(q, 1000)
             if not unshrunk and gap <= 10 * tol:
                 # Close to the end: rebuild everything once, so the shrunk set is chosen well.
+                for c in range(n_active):
+                    G[act[c]] = -y[act[c]] * F[act[c]]
                 _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active)
+                for t in range(q):
+                    F[t] = -y[t] * G[t]
                 n_active = q
                 unshrunk = True
             c = 0
             while c < n_active:
                 t = act[c]
-                at_upper = alpha[t] >= C[t]
-                at_lower = alpha[t] <= 0.0
-                g = -y[t] * G[t]
-                out = (at_upper and (g > m if y[t] > 0 else -g > -M)) or (
-                    at_lower and (-g > -M if y[t] > 0 else g > m)
-                )
+                # out of I_up with F_t > m cannot enter (i), out of I_low with F_t < M neither.
+                out = (not up[t] and F[t] > m) or (not low[t] and F[t] < M)
                 if out:
                     n_active -= 1
                     act[c], act[n_active] = act[n_active], act[c]
                 else:
                     c += 1
-        # 3. j by second order: the largest decrease b^2 / a of the objective along (i, j).
+        # 3. j by second order: the largest decrease b^2 / a of the objective along (i, j),
+        #    compared as b^2 a_best > b_best^2 a (no division in the loop).
         j = -1
-        best = np.inf
+        best_b2 = 0.0
+        best_a = 1.0
         Kii = diag[i]
         Ki = K[i]
         for c in range(n_active):
             t = act[c]
-            if low[t]:
-                b = m + y[t] * G[t]
-                if b > 0:
-                    a = Kii + diag[t] - 2.0 * Ki[t]
-                    if a <= 0:
-                        a = TAU
-                    v = -b * b / a
-                    if v < best:
-                        best = v
-                        j = t
+            b = m - F[t]
+            if low[t] and b > 0:
+                a = Kii + diag[t] - 2.0 * np.float64(Ki[t])
+                if a <= 0:
+                    a = TAU
+                b2 = b * b
+                if b2 * best_a > best_b2 * a:
+                    best_b2 = b2
+                    best_a = a
+                    j = t
         if j < 0:
             break
         # 4. analytic step t* = b / a along alpha_i += y_i t, alpha_j -= y_j t ...
         a = Kii + diag[j] - 2.0 * K[i, j]
         if a <= 0:
             a = TAU
-        step = (m + y[j] * G[j]) / a
+        step = (m - F[j]) / a
         # 5. ... clipped to the box (written as "room left", so that C = inf needs no special case).
         room_i = C[i] - alpha[i] if y[i] > 0 else alpha[i]
         room_j = alpha[j] if y[j] > 0 else C[j] - alpha[j]
@@ -223,6 +239,8 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
             low[t] = _in_low(alpha[t], C[t], y[t])
         n_iter += 1
         # 6. (the gradient update runs fused with the next selection pass)
+    for t in range(q):
+        G[t] = -y[t] * F[t]
     return n_iter, gap
 
 
