@@ -18,6 +18,7 @@ by pair.
 """
 
 import numpy as np
+from numba import njit
 from sklearn.metrics.pairwise import (
     linear_kernel,
     polynomial_kernel,
@@ -138,11 +139,17 @@ class KernelRows:
     kernel, gamma, degree, coef0
         As in :func:`kernel_matrix` (``gamma`` resolved).
     dtype : {np.float32, np.float64}, default=np.float32
+    index : ndarray of shape (n,), optional
+        With ``kernel="precomputed"``: the samples of the problem are rows/columns ``index`` of the
+        Gram matrix ``X`` (a sub-problem, e.g. one pair of classes, read without copying ``X``).
     """
 
-    def __init__(self, X, kernel, *, gamma=1.0, degree=3, coef0=0.0, dtype=np.float32):
+    def __init__(
+        self, X, kernel, *, gamma=1.0, degree=3, coef0=0.0, dtype=np.float32, index=None
+    ):
         self.kernel, self.gamma, self.degree, self.coef0 = kernel, gamma, degree, coef0
         self.dtype = dtype
+        self.index = np.arange(X.shape[0]) if index is None else np.asarray(index, np.intp)
         if kernel == "precomputed" or callable(kernel):
             self.X = X
         else:
@@ -154,7 +161,9 @@ class KernelRows:
         X = self.X
         if self.kernel == "precomputed" or callable(self.kernel):
             if self.kernel == "precomputed":
-                K = X[np.ix_(rows, cols)]
+                if out is None:
+                    out = np.empty((len(rows), len(cols)), dtype=self.dtype)
+                return _take_block(X, self.index[rows], self.index[cols], out)
             else:
                 K = kernel_matrix(X[rows], X[cols], self.kernel)
             if out is None:
@@ -183,6 +192,17 @@ class KernelRows:
             K += self.dtype(self.coef0)
             np.tanh(K, out=K)
         return K
+
+
+@njit(cache=True, nogil=True)
+def _take_block(K, rows, cols, out):
+    """out[a, b] = K[rows[a], cols[b]] (numpy's ``K[np.ix_(rows, cols)]`` was 5-10x slower)."""
+    for a in range(rows.shape[0]):
+        src = K[rows[a]]
+        dst = out[a]
+        for b in range(cols.shape[0]):
+            dst[b] = src[cols[b]]
+    return out
 
 
 def _integer_power(K, degree):
