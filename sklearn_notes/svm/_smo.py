@@ -151,19 +151,19 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
                 t = act[c]
                 f = F[t] - step * (np.float64(Ki[t]) - np.float64(Kj[t]))
                 F[t] = f
-                if up[t] and f > m:
+                if f > m and up[t]:
                     m = f
                     i_new = t
-                if low[t] and f < M:
+                if f < M and low[t]:
                     M = f
         else:
             for c in range(n_active):
                 t = act[c]
                 f = F[t]
-                if up[t] and f > m:
+                if f > m and up[t]:
                     m = f
                     i_new = t
-                if low[t] and f < M:
+                if f < M and low[t]:
                     M = f
         step = 0.0
         i = i_new
