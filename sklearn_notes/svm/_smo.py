@@ -71,16 +71,19 @@ def _in_low(a, c, y):
 def _reconstruct(K, y, alpha, G, alpha0, G0, act, n_active):
     """Rebuild G of the shrunk variables act[n_active:] from the start of this solve:
     G_k = G0_k + y_k sum_j y_j (alpha_j - alpha0_j) K_jk (variables outside the working set are
-    constant here, so their part of the gradient is in G0)."""
+    constant here, so their part of the gradient is in G0). Row by row over the variables that
+    moved: K is read along its rows, and the ones that did not move cost nothing."""
     q = y.shape[0]
     for c in range(n_active, q):
-        k = act[c]
-        g = 0.0
-        for j in range(q):
-            d = alpha[j] - alpha0[j]
-            if d != 0.0:
-                g += y[j] * d * K[j, k]
-        G[k] = G0[k] + y[k] * g
+        G[act[c]] = G0[act[c]]
+    for j in range(q):
+        d = alpha[j] - alpha0[j]
+        if d != 0.0:
+            yd = y[j] * d
+            Kj = K[j]
+            for c in range(n_active, q):
+                k = act[c]
+                G[k] += y[k] * yd * Kj[k]
 
 
 @njit(cache=True, nogil=True)
