@@ -152,15 +152,16 @@ class KernelRows:
             self.X = X
         else:
             self.X = np.ascontiguousarray(X, dtype=dtype)
-            # The affine part of the kernel's argument is folded into the matrix product with two
-            # extra columns, K = A[rows] @ B[cols].T, so that a block needs one BLAS call and only
-            # the non-linear elementwise pass (3 fewer passes over the block for rbf, measured 2x).
+            # The affine part of the kernel's argument is folded into the matrix product (scaled
+            # rows, an extra column for coef0), K = A[rows] @ B[cols].T, which saves elementwise
+            # passes over the block. Not the squared norms of rbf: with them inside the product,
+            # the cancellation in |x|^2 + |x'|^2 - 2 x.x' depended on how BLAS tiles the block
+            # (a repeated sample then got another kernel value, failing sklearn's sample-weight
+            # equivalence check at 2e-7); outside, every entry is computed the same way.
             g, ones = dtype(gamma), np.ones((X.shape[0], 1), dtype=dtype)
             if kernel in ("rbf", "gaussian"):
-                # -gamma |x - x'|^2 = 2 gamma x.x' - gamma |x|^2 - gamma |x'|^2
-                sq = g * np.einsum("ij,ij->i", self.X, self.X)[:, None]
-                self.A = np.hstack([2 * g * self.X, -sq, ones])
-                self.B = np.hstack([self.X, ones, -sq])
+                self.A, self.B = 2 * g * self.X, self.X
+                self.sq_norms = g * np.einsum("ij,ij->i", self.X, self.X)
             elif kernel in ("poly", "sigmoid"):
                 self.A = np.hstack([g * self.X, dtype(coef0) * ones])
                 self.B = np.hstack([self.X, ones])
@@ -187,7 +188,11 @@ class KernelRows:
         else:
             K = np.matmul(A, B.T, out=out)
         if self.kernel in ("rbf", "gaussian"):
-            np.minimum(K, 0, out=K)  # round-off could make -gamma |x - x'|^2 positive
+            # -gamma |x - x'|^2 = 2 gamma x.x' - gamma |x|^2 - gamma |x'|^2, clipped at 0 against
+            # round-off.
+            K -= self.sq_norms[rows][:, None]
+            K -= self.sq_norms[cols][None, :]
+            np.minimum(K, 0, out=K)
             np.exp(K, out=K)
         elif self.kernel == "poly":
             _integer_power(K, self.degree)
