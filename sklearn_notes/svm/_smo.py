@@ -300,6 +300,20 @@ def _scatter(buffer, rows, cols, block):
             dst[cols[b]] = src[b]
 
 
+@njit(cache=True, nogil=True, fastmath=True)
+def _matvec(block, coef):
+    """block @ coef accumulated in float64 without a float64 copy of the float32 block (numpy's
+    mixed-type matmul made one: 1.4 of the 7.5 s of an rbf fit at n = 20,000)."""
+    out = np.zeros(block.shape[0])
+    for r in range(block.shape[0]):
+        row = block[r]
+        acc = 0.0
+        for c in range(row.shape[0]):
+            acc += row[c] * coef[c]
+        out[r] = acc
+    return out
+
+
 class _RowCache:
     """Kernel rows ``K[i, :]`` kept in a fixed float32 buffer, least recently used out.
 
@@ -486,7 +500,7 @@ def solve_binary(
             block = max(1, int(cache_size * 2**20 // (8 * max(len(sv), 1))))
             for start in range(0, inactive.size, block):
                 rows = inactive[start : start + block]
-                G[rows] = y[rows] * (kernel_rows(rows, sv) @ coef) - 1.0
+                G[rows] = y[rows] * _matvec(kernel_rows(rows, sv), coef) - 1.0
         return np.arange(n)
 
     while True:
