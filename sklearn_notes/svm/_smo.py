@@ -56,6 +56,10 @@ HARD_MARGIN_ALPHA_LIMIT = 1e12
 INNER_TOL = 0.1
 INNER_MAX = 50
 
+# Kernel blocks that are not written straight into the cache are computed in a scratch array of
+# this many float32 values (16 MB), reused for every block of a fit.
+SCRATCH_ELEMENTS = 2**22
+
 
 @njit(cache=True, nogil=True)
 def _in_up(a, c, y):
@@ -267,10 +271,11 @@ class BinarySolution:
 
 
 @njit(cache=True, nogil=True)
-def _gather(buffer, slots, samples):
-    """K_ws[a, b] = K[samples[a], samples[b]] from the cached rows (slots[a]: sample a's row)."""
+def _gather(buffer, slots, samples, scratch):
+    """K_ws[a, b] = K[samples[a], samples[b]] from the cached rows (slots[a]: sample a's row),
+    written into the front of ``scratch`` (reused between rounds: no fresh pages to fault in)."""
     q = slots.shape[0]
-    K = np.empty((q, q), dtype=buffer.dtype)
+    K = scratch[: q * q].reshape((q, q))
     for a in range(q):
         row = buffer[slots[a]]
         for b in range(q):
@@ -333,6 +338,22 @@ class _RowCache:
         self.complete = np.zeros(self.buffer.shape[0], dtype=bool)  # computed on all columns
         self.last_used = np.zeros(self.buffer.shape[0], dtype=np.int64)
         self.clock = 0
+        self.scratch = np.empty(0, dtype=np.float32)
+
+    def blocks(self, rows, cols):
+        """Yield ``(start, stop, K[rows[start:stop]][:, cols])`` computed in one reused scratch.
+
+        A fresh array per block costs its page faults every time: allocations this large are
+        mmapped and returned to the system on free, and first touches of fresh memory cost
+        about as much as the kernel values written into them on this machine.
+        """
+        step = max(1, min(len(rows), SCRATCH_ELEMENTS // max(len(cols), 1)))
+        if self.scratch.size < step * len(cols):
+            self.scratch = np.empty(step * len(cols), dtype=np.float32)
+        for start in range(0, len(rows), step):
+            stop = min(start + step, len(rows))
+            out = self.scratch[: (stop - start) * len(cols)].reshape(stop - start, len(cols))
+            yield start, stop, self.kernel_rows(rows[start:stop], cols, out=out)
 
     def reset(self):
         """Forget the rows computed on a subset of the columns only."""
@@ -356,10 +377,12 @@ class _RowCache:
             if len(active) == self.n and free[-1] - free[0] == free.size - 1:
                 # Whole rows into a contiguous block: written in place, no copy.
                 self.kernel_rows(new, active, out=self.buffer[free[0] : free[-1] + 1])
-            elif len(active) == self.n:
-                self.buffer[free] = self.kernel_rows(new, active)
             else:
-                _scatter(self.buffer, free, active, self.kernel_rows(new, active))
+                for start, stop, block in self.blocks(new, active):
+                    if len(active) == self.n:
+                        self.buffer[free[start:stop]] = block
+                    else:
+                        _scatter(self.buffer, free[start:stop], active, block)
             self.owner[free] = new
             self.complete[free] = len(active) == self.n
             self.slot[new] = free
@@ -484,6 +507,7 @@ def solve_binary(
     G = -np.ones(n)
     active = np.arange(n)
     cache = _RowCache(kernel_rows, n, cache_size, q)
+    K_scratch = np.empty(q * q, dtype=np.float32)
     kept = np.empty(0, dtype=np.intp)
     n_iter = 0
     n_round = 0
@@ -497,10 +521,9 @@ def solve_binary(
         sv = np.flatnonzero(alpha > 0)
         if inactive.size:
             coef = y[sv] * alpha[sv]
-            block = max(1, int(cache_size * 2**20 // (8 * max(len(sv), 1))))
-            for start in range(0, inactive.size, block):
-                rows = inactive[start : start + block]
-                G[rows] = y[rows] * _matvec(kernel_rows(rows, sv), coef) - 1.0
+            for start, stop, block in cache.blocks(inactive, sv):
+                rows = inactive[start:stop]
+                G[rows] = y[rows] * _matvec(block, coef) - 1.0
         return np.arange(n)
 
     while True:
@@ -562,7 +585,10 @@ def solve_binary(
         slots = cache.slots(samples, active)
         whole = n_act <= q  # the sub-problem is the whole (active) problem
         in_order = n_act == n and np.array_equal(slots, samples)
-        K_ws = cache.buffer if whole and in_order else _gather(cache.buffer, slots, samples)
+        if whole and in_order:
+            K_ws = cache.buffer
+        else:
+            K_ws = _gather(cache.buffer, slots, samples, K_scratch)
         a_old = alpha[samples]
         a_new = a_old.copy()
         G_ws = G[samples].copy()
