@@ -195,7 +195,7 @@ class KernelRows:
             np.minimum(K, 0, out=K)
             np.exp(K, out=K)
         elif self.kernel == "poly":
-            _integer_power(K, self.degree)
+            _integer_power(K, int(self.degree))
         elif self.kernel == "sigmoid":
             np.tanh(K, out=K)
         return K
@@ -212,15 +212,19 @@ def _take_block(K, rows, cols, out):
     return out
 
 
+@njit(cache=True, nogil=True, fastmath=True)
 def _integer_power(K, degree):
-    """K **= degree in place by square-and-multiply (2 passes for degree 3, no powf per entry)."""
-    if degree == 0:
-        K[...] = 1
-        return K
-    bits = bin(int(degree))[3:]  # after the leading 1: square, then multiply by K where a 1
-    base = K.copy() if "1" in bits else None
-    for bit in bits:
-        K *= K
-        if bit == "1":
-            K *= base
+    """K **= degree in place, per entry by square-and-multiply in registers: no powf per entry and
+    no temporary block (a temporary was 3/4 of the time of a poly kernel block here)."""
+    flat = K.reshape(-1)
+    for t in range(flat.shape[0]):
+        base = flat[t]
+        result = np.float32(1.0)
+        e = degree
+        while e:
+            if e & 1:
+                result *= base
+            base *= base
+            e >>= 1
+        flat[t] = result
     return K
