@@ -348,9 +348,19 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         pairs = [(a, b) for a in range(len(classes)) for b in range(a + 1, len(classes))]
         alpha = np.zeros((len(pairs), X.shape[0]))
         rho, n_iter, violation, objective = (np.zeros(len(pairs)) for _ in range(4))
+        # Several pairs share their samples: when the whole float32 kernel matrix fits in the
+        # cache, it is computed once (one BLAS product) and each pair slices its block from it.
+        K_all = None
+        if (
+            len(pairs) > 1
+            and kernel != "precomputed"
+            and 4 * X.shape[0] ** 2 <= self.cache_size * 2**20
+        ):
+            every = np.arange(X.shape[0])
+            K_all = KernelRows(X, kernel, **params)(every, every)
         for p, (a, b) in enumerate(pairs):
             idx = np.flatnonzero(((y_index == a) | (y_index == b)) & (C > 0))
-            sol = self._solve(X, idx, y_index[idx] == a, C[idx], kernel, params)
+            sol = self._solve(X, idx, y_index[idx] == a, C[idx], kernel, params, K_all)
             alpha[p, idx] = sol.alpha
             rho[p], n_iter[p], violation[p], objective[p] = (
                 sol.rho,
@@ -406,10 +416,14 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         self._ovo_intercept = -rho
         return self
 
-    def _solve(self, X, idx, positive, C, kernel, params):
-        """Solve one binary dual on the samples ``idx``; raise if a hard margin does not exist."""
-        if kernel == "precomputed":
-            rows = KernelRows(X[np.ix_(idx, idx)], kernel)
+    def _solve(self, X, idx, positive, C, kernel, params, K_all=None):
+        """Solve one binary dual on the samples ``idx``; raise if a hard margin does not exist.
+
+        ``K_all``, when given, is the float32 kernel matrix of all of ``X`` to slice from."""
+        if K_all is not None:
+            rows = KernelRows(K_all, "precomputed", index=idx)
+        elif kernel == "precomputed":
+            rows = KernelRows(X, kernel, index=idx)
         else:
             rows = KernelRows(X[idx], kernel, **params)
         sol = solve_binary(
