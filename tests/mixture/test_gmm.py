@@ -77,7 +77,8 @@ def test_gmmem_log_likelihood_never_decreases(problem):
     assert len(history) == gmm.n_iter_ + 1
     assert np.all(np.diff(history) >= -1e-10 * max(1.0, np.abs(history).max()))
     assert history[-1] == gmm.lower_bound_
-    np.testing.assert_allclose(gmm.score(X), gmm.lower_bound_, rtol=1e-12, atol=1e-12)
+    # the same quantity, summed in another order (BLAS threads, chunks): round-off only
+    np.testing.assert_allclose(gmm.score(X), gmm.lower_bound_, rtol=1e-9, atol=1e-12)
 
 
 @settings(max_examples=25, deadline=None)
