@@ -18,9 +18,7 @@ Each step minimizes ``J`` over one block of variables, so the inertia never incr
 """
 
 import numbers
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -137,62 +135,26 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
     c_sq = np.einsum("ij,ij->i", centers, centers)
     labels = np.empty(n_samples, dtype=np.intp)
     min_distances = np.empty(n_samples)
+    sums = np.zeros((K, n_features))
+    weights = np.zeros(K)
     chunks = _chunks(n_samples, K)
     # C^T contiguous and one reused output block: measured 2x faster than ``X[rows] @ centers.T``.
     centers_t = np.ascontiguousarray(centers.T)
-
-    def pass_over(part):
-        # One thread's share of the chunks, with its own block and partial sums (no sharing).
-        sums = np.zeros((K, n_features))
-        weights = np.zeros(K)
-        block = np.empty((chunks[0].stop - chunks[0].start, K))
-        for rows in part:
-            XC = np.matmul(X[rows], centers_t, out=block[: rows.stop - rows.start])
-            _nearest_and_sums(
-                XC,
-                c_sq,
-                x_squared_norms[rows],
-                X[rows],
-                sample_weight[rows],
-                labels[rows],
-                min_distances[rows],
-                sums,
-                weights,
-            )
-        return sums, weights
-
-    # The chunks are independent: as scikit-learn's Lloyd loop does with OpenMP, threads take
-    # contiguous shares (BLAS and the numba pass both release the GIL) and the partial sums are
-    # added in a fixed order, so the result does not depend on the threads' timing.
-    n_threads = min(_n_threads(), len(chunks))
-    if n_threads == 1:
-        sums, weights = pass_over(chunks)
-    else:
-        shares = [chunks[i::n_threads] for i in range(n_threads)]
-        partial = list(_executor(n_threads).map(pass_over, shares))
-        sums = np.sum([p[0] for p in partial], axis=0)
-        weights = np.sum([p[1] for p in partial], axis=0)
+    block = np.empty((chunks[0].stop - chunks[0].start, K))
+    for rows in chunks:
+        XC = np.matmul(X[rows], centers_t, out=block[: rows.stop - rows.start])
+        _nearest_and_sums(
+            XC,
+            c_sq,
+            x_squared_norms[rows],
+            X[rows],
+            sample_weight[rows],
+            labels[rows],
+            min_distances[rows],
+            sums,
+            weights,
+        )
     return labels, min_distances, sums, weights
-
-
-def _n_threads():
-    """Threads for the E-step: ``OMP_NUM_THREADS`` when set (as for scikit-learn's OpenMP
-    loops), else the CPUs this process may use."""
-    env = os.environ.get("OMP_NUM_THREADS", "")
-    if env.isdigit() and int(env) > 0:
-        return int(env)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-
-_EXECUTORS = {}
-
-
-def _executor(n_threads):
-    """A thread pool kept for the process: starting threads each E-step would cost more than the
-    step itself on small data."""
-    if n_threads not in _EXECUTORS:
-        _EXECUTORS[n_threads] = ThreadPoolExecutor(n_threads, thread_name_prefix="kmeans-e-step")
-    return _EXECUTORS[n_threads]
 
 
 def hard_responsibilities(labels, sample_weight, n_clusters):
