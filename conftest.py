@@ -1,13 +1,15 @@
 """Test-session settings (doctests in sklearn_notes/ and tests/ alike).
 
-pytest-xdist runs one worker per core; a worker whose BLAS or torch also starts a thread per core
+pytest-xdist runs one worker per core; a worker whose BLAS, numba or torch also starts a thread per core
 oversubscribes the CPU, and OpenBLAS's spinning threads then make small matrix products ten times
 slower. The estimators under test are small, so each worker computes on one thread.
 """
 
+import numba
 from threadpoolctl import threadpool_limits
 
 threadpool_limits(limits=1)
+numba.set_num_threads(1)  # the parallel k-means E-step: one thread per worker too
 
 try:
     import torch

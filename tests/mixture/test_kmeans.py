@@ -2,6 +2,7 @@
 
 import warnings
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -110,10 +111,34 @@ def test_kmeansem_empty_cluster_is_relocated():
 def test_kmeansem_chunked_e_step_gives_the_same_fit(monkeypatch):
     X, _ = make_blobs(500, n_features=3, centers=4, cluster_std=2.0, random_state=2)
     whole = KMeansEM(4, random_state=0).fit(X)
-    monkeypatch.setattr(_kmeans, "_CHUNK_ELEMENTS", 12)
+    # 7-row chunks in up to 5 blocks: chunk and block edges fall everywhere
+    monkeypatch.setattr(_kmeans, "_CHUNK_ROWS", 7)
+    monkeypatch.setattr(_kmeans, "_MAX_BLOCKS", 5)
     chunked = KMeansEM(4, random_state=0).fit(X)
     np.testing.assert_array_equal(chunked.labels_, whole.labels_)
     np.testing.assert_allclose(chunked.cluster_centers_, whole.cluster_centers_, rtol=1e-12)
+
+
+def test_kmeansem_e_step_does_not_depend_on_the_thread_count():
+    X, _ = make_blobs(20_000, n_features=5, centers=6, cluster_std=3.0, random_state=1)
+    centers = X[:6].copy()
+    x_sq = np.einsum("ij,ij->i", X, X)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = _kmeans.assign_nearest(X, centers, x_sq)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = _kmeans.assign_nearest(X, centers, x_sq)
+    finally:
+        numba.set_num_threads(threads)
+    for a, b in zip(one, many):
+        np.testing.assert_array_equal(a, b)  # bitwise: the blocks are summed in a fixed order
+    # and the statistics are the E-step's: nearest centroid, its distance, R^T X and R^T 1
+    D = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(one[0], D.argmin(axis=1))
+    np.testing.assert_allclose(one[1], D.min(axis=1), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(one[2], [X[one[0] == k].sum(axis=0) for k in range(6)], rtol=1e-12)
+    np.testing.assert_array_equal(one[3], np.bincount(one[0], minlength=6))
 
 
 def test_kmeansem_n_init_auto_and_restarts():
