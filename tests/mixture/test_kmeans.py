@@ -1,5 +1,7 @@
 """KMeansEM: hard EM, its monotone inertia, weights, and agreement with scikit-learn's KMeans."""
 
+import multiprocessing
+import sys
 import warnings
 
 import numba
@@ -131,14 +133,32 @@ def test_kmeansem_e_step_does_not_depend_on_the_thread_count():
         many = _kmeans.assign_nearest(X, centers, x_sq)
     finally:
         numba.set_num_threads(threads)
-    for a, b in zip(one, many):
+    with pytest.MonkeyPatch.context() as mp:  # the serial path of a forked child
+        mp.setattr(_kmeans, "_parallel_allowed", lambda: False)
+        serial = _kmeans.assign_nearest(X, centers, x_sq)
+    for a, b, c in zip(one, many, serial):
         np.testing.assert_array_equal(a, b)  # bitwise: the blocks are summed in a fixed order
+        np.testing.assert_array_equal(a, c)
     # and the statistics are the E-step's: nearest centroid, its distance, R^T X and R^T 1
     D = ((X[:, None, :] - centers[None]) ** 2).sum(axis=2)
     np.testing.assert_array_equal(one[0], D.argmin(axis=1))
     np.testing.assert_allclose(one[1], D.min(axis=1), rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(one[2], [X[one[0] == k].sum(axis=0) for k in range(6)], rtol=1e-12)
     np.testing.assert_array_equal(one[3], np.bincount(one[0], minlength=6))
+
+
+def _fit_inertia(seed):
+    X, _ = make_blobs(5_000, n_features=4, centers=5, random_state=seed)
+    return KMeansEM(5, random_state=seed).fit(X).inertia_
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork is POSIX")
+def test_kmeansem_fits_in_a_child_forked_after_a_fit():
+    # GNU OpenMP cannot run in a child forked from a process that used it (numba terminates the
+    # child and a multiprocessing pool then waits forever): the child must fall back to serial.
+    expected = _fit_inertia(0)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_fit_inertia, (0,)).get(timeout=60) == expected
 
 
 def test_kmeansem_n_init_auto_and_restarts():
