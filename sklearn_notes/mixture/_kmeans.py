@@ -32,6 +32,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -199,7 +200,16 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
     # region oversubscribes the cores (measured 1 s instead of 1 ms per call on 2 cores).
     with _limit_blas(1):
         if _parallel_allowed():
-            _blocks_in_parallel(*args, block_sums, block_weights, _CHUNK_ROWS)
+            # As many threads as scikit-learn's OpenMP code would take: OMP_NUM_THREADS and
+            # threadpoolctl's limits apply to this E-step as they do to KMeans.
+            previous = numba.get_num_threads()
+            numba.set_num_threads(
+                min(numba.config.NUMBA_NUM_THREADS, _openmp_effective_n_threads())
+            )
+            try:
+                _blocks_in_parallel(*args, block_sums, block_weights, _CHUNK_ROWS)
+            finally:
+                numba.set_num_threads(previous)
         else:
             scratch = np.empty((_CHUNK_ROWS, n_clusters))
             for b in range(n_blocks):

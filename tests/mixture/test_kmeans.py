@@ -13,6 +13,7 @@ from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from sklearn_notes.mixture import KMeansEM, _kmeans, kmeans_plusplus
 from sklearn_notes.mixture._kmeans import assign_nearest, hard_responsibilities
@@ -125,14 +126,11 @@ def test_kmeansem_e_step_does_not_depend_on_the_thread_count():
     X, _ = make_blobs(20_000, n_features=5, centers=6, cluster_std=3.0, random_state=1)
     centers = X[:6].copy()
     x_sq = np.einsum("ij,ij->i", X, X)
-    threads = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
+    # the E-step takes as many threads as scikit-learn's OpenMP would (threadpoolctl's limit)
+    with threadpool_limits(limits=1, user_api="openmp"):
         one = _kmeans.assign_nearest(X, centers, x_sq)
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    with threadpool_limits(limits=numba.config.NUMBA_NUM_THREADS, user_api="openmp"):
         many = _kmeans.assign_nearest(X, centers, x_sq)
-    finally:
-        numba.set_num_threads(threads)
     with pytest.MonkeyPatch.context() as mp:  # the serial path of a forked child
         mp.setattr(_kmeans, "_parallel_allowed", lambda: False)
         serial = _kmeans.assign_nearest(X, centers, x_sq)
