@@ -327,9 +327,12 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
                 perm[:n] = perm[:n][order]
                 n = n_keep
                 continue
+        # (bounded searches: with a NaN in the data the reductions need not find their argument)
         i = 0
-        while not (up_pen[i] == 0.0 and Fp[i] == m):
+        while i < n and not (up_pen[i] == 0.0 and Fp[i] == m):
             i += 1
+        if i == n:
+            break
         Kii = diag[i]
         Ki = Kp[i]
         _gains(Fp, Ki, diag, low_f, m, Kii, gain, n)
@@ -337,8 +340,10 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
         if best <= 0.0:
             break
         j = 0
-        while gain[j] != best:
+        while j < n and gain[j] != best:
             j += 1
+        if j == n:
+            break
         a = Kii + diag[j] - 2.0 * np.float64(Ki[j])
         if a <= 0:
             a = TAU
