@@ -47,6 +47,9 @@ _CHUNK_ROWS = 256
 # Row blocks of the parallel E-step: enough for 64 threads, independent of the thread count so
 # that results are too; their accumulators stay under 2**22 floats (32 MB).
 _MAX_BLOCKS = 64
+# A block has at least this many rows: below it the work (~20 ns a row) does not pay for waking
+# the threads, and small data run serially.
+_MIN_BLOCK_ROWS = 1024
 _BLOCK_SUMS_ELEMENTS = 2**22
 
 
@@ -182,9 +185,13 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
         sample_weight = np.ones(n_samples)
     labels = np.empty(n_samples, dtype=np.intp)
     min_distances = np.empty(n_samples)
-    n_chunks = -(-n_samples // _CHUNK_ROWS)
     # Per-block accumulators cost n_blocks * K * d floats: bounded by _BLOCK_SUMS_ELEMENTS.
-    n_blocks = max(1, min(_MAX_BLOCKS, n_chunks, _BLOCK_SUMS_ELEMENTS // (n_clusters * n_features)))
+    n_blocks = min(
+        _MAX_BLOCKS,
+        n_samples // _MIN_BLOCK_ROWS,
+        _BLOCK_SUMS_ELEMENTS // (n_clusters * n_features),
+    )
+    n_blocks = max(1, n_blocks)
     block_sums = np.zeros((n_blocks, n_clusters, n_features))
     block_weights = np.zeros((n_blocks, n_clusters))
     args = (
@@ -196,25 +203,23 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
         labels,
         min_distances,
     )
-    # One BLAS thread per numba thread: a multi-threaded OpenBLAS called from inside the parallel
-    # region oversubscribes the cores (measured 1 s instead of 1 ms per call on 2 cores).
-    with _limit_blas(1):
-        if _parallel_allowed():
-            # As many threads as scikit-learn's OpenMP code would take: OMP_NUM_THREADS and
-            # threadpoolctl's limits apply to this E-step as they do to KMeans.
-            previous = numba.get_num_threads()
-            numba.set_num_threads(
-                min(numba.config.NUMBA_NUM_THREADS, _openmp_effective_n_threads())
-            )
-            try:
+    if n_blocks > 1 and _parallel_allowed():
+        # As many threads as scikit-learn's OpenMP code would take (OMP_NUM_THREADS and
+        # threadpoolctl's limits apply as they do to KMeans), and one BLAS thread in each: a
+        # multi-threaded OpenBLAS called from inside the parallel region oversubscribes the cores
+        # (measured 1 s instead of 1 ms per call on 2 cores).
+        previous = numba.get_num_threads()
+        numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, _openmp_effective_n_threads()))
+        try:
+            with _limit_blas(1):
                 _blocks_in_parallel(*args, block_sums, block_weights, _CHUNK_ROWS)
-            finally:
-                numba.set_num_threads(previous)
-        else:
-            scratch = np.empty((_CHUNK_ROWS, n_clusters))
-            for b in range(n_blocks):
-                rows = (b * n_samples // n_blocks, (b + 1) * n_samples // n_blocks)
-                _nearest_and_sums(*args, block_sums[b], block_weights[b], *rows, scratch)
+        finally:
+            numba.set_num_threads(previous)
+    else:
+        scratch = np.empty((_CHUNK_ROWS, n_clusters))
+        for b in range(n_blocks):
+            rows = (b * n_samples // n_blocks, (b + 1) * n_samples // n_blocks)
+            _nearest_and_sums(*args, block_sums[b], block_weights[b], *rows, scratch)
     return labels, min_distances, block_sums.sum(axis=0), block_weights.sum(axis=0)
 
 

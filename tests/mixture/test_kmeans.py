@@ -114,9 +114,9 @@ def test_kmeansem_empty_cluster_is_relocated():
 def test_kmeansem_chunked_e_step_gives_the_same_fit(monkeypatch):
     X, _ = make_blobs(500, n_features=3, centers=4, cluster_std=2.0, random_state=2)
     whole = KMeansEM(4, random_state=0).fit(X)
-    # 7-row chunks in up to 5 blocks: chunk and block edges fall everywhere
+    # 7-row chunks in 5 blocks: chunk and block edges fall everywhere
     monkeypatch.setattr(_kmeans, "_CHUNK_ROWS", 7)
-    monkeypatch.setattr(_kmeans, "_MAX_BLOCKS", 5)
+    monkeypatch.setattr(_kmeans, "_MIN_BLOCK_ROWS", 100)
     chunked = KMeansEM(4, random_state=0).fit(X)
     np.testing.assert_array_equal(chunked.labels_, whole.labels_)
     np.testing.assert_allclose(chunked.cluster_centers_, whole.cluster_centers_, rtol=1e-12)
