@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._kernels import KERNELS, KernelRows, kernel_matrix, resolve_gamma
+from ._polish import polish_solution
 from ._smo import solve_binary
 
 __all__ = ["KernelSVC"]
@@ -420,15 +421,20 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         """Solve one binary dual on the samples ``idx``; raise if a hard margin does not exist.
 
         ``K_all``, when given, is the float32 kernel matrix of all of ``X`` to slice from."""
+        if kernel == "precomputed":
+            exact = KernelRows(X, kernel, index=idx, dtype=np.float64)
+        else:
+            exact = KernelRows(X[idx], kernel, dtype=np.float64, **params)
         if K_all is not None:
             rows = KernelRows(K_all, "precomputed", index=idx)
         elif kernel == "precomputed":
             rows = KernelRows(X, kernel, index=idx)
         else:
             rows = KernelRows(X[idx], kernel, **params)
+        y = np.where(positive, 1.0, -1.0)
         sol = solve_binary(
             rows,
-            np.where(positive, 1.0, -1.0),
+            y,
             C,
             tol=self.tol,
             max_iter=self.max_iter,
@@ -443,7 +449,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 f"{sol.alpha.sum():.3g} after {sol.n_iter} pair updates). Use a finite C (soft "
                 "margin) or a more flexible kernel."
             )
-        return sol
+        return polish_solution(sol, exact, rows, y, C, self.tol)
 
     def _fit_probability(self, X, y_index, C, pairs, kernel, params):
         """Platt's (A, B) per pair, from decision values of an internal 5-fold cross-validation."""
