@@ -21,8 +21,7 @@ of the whole dual: inside the box, the bound multipliers' conditions intact, the
 """
 
 import numpy as np
-from scipy.linalg import solve_triangular
-from scipy.linalg.lapack import dpstrf
+from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
 from ._smo import BinarySolution, _matvec, _rho, _violations
 
@@ -30,6 +29,37 @@ __all__ = ["polish_dual", "polish_solution"]
 
 # Kernel blocks of the polish are computed this many values at a time (16 MB in float64).
 BLOCK_ELEMENTS = 2**21
+
+# Rounds of pinning the multipliers that the solve moved out of their box to that bound.
+MAX_PIN_STEPS = 10
+
+
+def _factor(K):
+    """Cholesky factor ``U`` (upper, ``U^T U = K[P][:, P]``) on numerically independent pivots P.
+
+    Plain Cholesky first (half the cost of the pivoted one); if a pivot falls below LAPACK's own
+    rank threshold ``n eps max(diag K)`` -- repeated samples, a linear kernel with more free
+    vectors than features -- Cholesky with complete pivoting (``dpstrf``) stops at the numerical
+    rank instead. Returns None for a matrix without a positive diagonal.
+    """
+    n = K.shape[0]
+    threshold = n * np.finfo(np.float64).eps * K.diagonal().max()
+    if not threshold > 0:
+        return None
+    U, info = dpotrf(K, lower=0, clean=1)
+    if info == 0 and U.diagonal().min() ** 2 > threshold:
+        return U, np.arange(n)
+    U, piv, rank, info = dpstrf(K, tol=threshold, lower=0)
+    if info < 0 or rank == 0:
+        return None
+    return np.triu(U[:rank, :rank]), piv[:rank] - 1
+
+
+def _cho_solve(U, B):
+    """K^-1 B from the factor U^T U = K (LAPACK dpotrs: scipy's solve_triangular pair cost 10x
+    more on the small systems of multi-class problems)."""
+    X, info = dpotrs(U, B, lower=0)
+    return X
 
 
 def _kkt_violation(alpha, G, y, C):
@@ -104,9 +134,13 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
 
     Returns
     -------
-    alpha, G : ndarray of shape (n,), or None
-        The polished multipliers and their gradient (free entries exact in float64), or ``None``
-        when the polish is rejected (SMO's solution is then the answer).
+    alpha, G : ndarray of shape (n,)
+        The polished multipliers and their gradient (free entries exact in float64).
+    violation : float
+        Their largest KKT violation :math:`\\max(m - M, 0)`.
+
+    ``None`` is returned instead when the polish is rejected (SMO's solution is then the
+    answer).
 
     Examples
     --------
@@ -122,9 +156,11 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
     >>> sol = solve_binary(rows, y, C, tol=0.1)
     >>> float(sol.violation) > 0.01  # SMO stopped at tol
     True
-    >>> alpha, G = polish_dual(exact, rows, y, C, sol.alpha, sol.G, tol=0.1)
+    >>> alpha, G, violation = polish_dual(exact, rows, y, C, sol.alpha, sol.G, tol=0.1)
     >>> free = (alpha > 0) & (alpha < C)
     >>> bool(np.ptp(y[free] * G[free]) < 1e-12)  # y_i f(x_i) = 1 on every free vector
+    True
+    >>> bool(violation < 1e-12)  # ... and every other KKT condition holds: the exact optimum
     True
     """
     free = np.flatnonzero((alpha > 0) & (alpha < C))
@@ -147,49 +183,75 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
     G_F = y_F * K_beta - 1.0
     b = float(np.mean(y_F - K_beta))  # SMO's b, least-squares over the free equations
 
-    # 2. Pivoted Cholesky P^T K_FF P = U^T U up to the numerical rank, then the bordered system.
-    U, piv, rank, info = dpstrf(K_FF, lower=0)
-    if info < 0 or rank == 0:
+    # 2. Factor K_FF on a numerically independent set of pivots P, then the bordered system with
+    #    the multipliers that leave the box pinned to their bound (step 3).
+    factor = _factor(K_FF)
+    if factor is None:
         return None
-    P = piv[:rank] - 1
-    U = U[:rank, :rank]
-    rhs = np.column_stack([y_F[P] - K_beta[P] - b, np.ones(rank)])
-    uv = solve_triangular(U, solve_triangular(U, rhs, trans="T"))
-    u, v = uv[:, 0], uv[:, 1]
-    delta = (u.sum() + beta.sum()) / v.sum()
-    d = np.zeros(n_free)
-    d[P] = u - delta * v
-
-    # 3. Box, with round-off clipped.
+    U, P = factor
+    y_P, a_P, C_P = y_F[P], alpha[free[P]], C[free[P]]
+    u, v = _cho_solve(U, np.column_stack([y_P - K_beta[P] - b, np.ones(P.size)])).T
     finite = np.isfinite(C)
-    scale = max(alpha.max(), C[finite].max() if finite.any() else 0.0)
-    a_F = alpha[free] + y_F * d
-    slack = 1e-10 * scale
-    if np.any(a_F < -slack) or np.any(a_F > C[free] + slack):
+    slack = 1e-10 * max(alpha.max(), C[finite].max() if finite.any() else 0.0)
+    pinned = np.empty(0, dtype=np.intp)  # positions in P
+    to_upper = np.empty(0, dtype=bool)  # pinned at C (else at 0)
+    Z = np.empty((P.size, 0))  # K_PP^-1 E_R: the columns of the inverse of the pinned ones
+    for _ in range(MAX_PIN_STEPS):
+        # 3. W = [1, E_R], c = [-1^T beta, targets]: K_PP d + W z = r_P, W^T d = c, solved by the
+        #    Schur complement S = W^T K_PP^-1 W (size 1 + |R|).
+        target = np.where(to_upper, C_P[pinned] - a_P[pinned], -a_P[pinned])  # alpha's step
+        KW = np.column_stack([v, Z])
+        S = np.vstack([KW.sum(axis=0), KW[pinned]])
+        c = np.concatenate([[u.sum() + beta.sum()], u[pinned] - y_P[pinned] * target])
+        try:
+            z = np.linalg.solve(S, c)
+        except np.linalg.LinAlgError:
+            return None
+        d_P = u - KW @ z
+        a_new = a_P + y_P * d_P
+        out = (a_new < -slack) | (a_new > C_P + slack)
+        out[pinned] = False
+        if not out.any():
+            break
+        new = np.flatnonzero(out)
+        pinned = np.concatenate([pinned, new])
+        to_upper = np.concatenate([to_upper, a_new[new] > C_P[new]])
+        if pinned.size >= P.size:
+            return None
+        E = np.zeros((P.size, new.size))
+        E[new, np.arange(new.size)] = 1.0
+        Z = np.column_stack([Z, _cho_solve(U, E)])
+    else:
         return None
-    a_F = np.clip(a_F, 0.0, C[free])
+    d = np.zeros(n_free)
+    d[P] = d_P
+    a_F = np.clip(alpha[free] + y_F * d, 0.0, C[free])  # round-off (and the pinned) onto the box
     d = y_F * (a_F - alpha[free])
 
-    # 4. New gradient: free entries exact (float64), the others corrected with the solver's kernel.
-    new_G = G.copy()
-    new_G[free] = G_F + y_F * (K_FF @ d)
-    others = np.setdiff1d(np.arange(y.size), free, assume_unique=True)
-    step = max(1, BLOCK_ELEMENTS // n_free)
-    for start in range(0, others.size, step):
-        rows = others[start : start + step]
-        block = kernel_rows(rows, free)
-        new_G[rows] += y[rows] * _matvec(block, d)
-    new_alpha = alpha.copy()
-    new_alpha[free] = a_F
-
-    # 5. Accept only a KKT point of the whole dual with an objective no worse than SMO's:
-    #    f(alpha + Δ) - f(alpha) = G_F·Δ_F + 1/2 d^T K_FF d, with Δ_F = y_F d.
-    change = float(G_F @ (y_F * d) + 0.5 * d @ (K_FF @ d))
+    # 4. The objective must not increase: f(alpha + D) - f(alpha) = G_F.D_F + 1/2 d^T K_FF d with
+    #    D_F = y_F d, exact in float64.
+    K_d = K_FF @ d
+    change = float(G_F @ (y_F * d) + 0.5 * d @ K_d)
     if change > 1e-12 * (1.0 + abs(float(alpha @ (G - 1.0)))):
         return None
-    if not _kkt_violation(new_alpha, new_G, y, C) < tol:
+
+    # 5. New gradient: free entries exact (float64), the others corrected with the solver's kernel,
+    #    then the KKT conditions of every multiplier.
+    new_G = G.copy()
+    new_G[free] = G_F + y_F * K_d
+    others = np.flatnonzero(~np.isin(np.arange(y.size), free, assume_unique=True))
+    moved = np.flatnonzero(d)
+    step = max(1, BLOCK_ELEMENTS // max(moved.size, 1))
+    for start in range(0, others.size if moved.size else 0, step):
+        rows = others[start : start + step]
+        block = kernel_rows(rows, free[moved])
+        new_G[rows] += y[rows] * _matvec(block, d[moved])
+    new_alpha = alpha.copy()
+    new_alpha[free] = a_F
+    violation = _kkt_violation(new_alpha, new_G, y, C)
+    if not violation < tol:
         return None
-    return new_alpha, new_G
+    return new_alpha, new_G, max(violation, 0.0)
 
 
 def polish_solution(solution, exact_rows, kernel_rows, y, C, tol):
@@ -204,12 +266,12 @@ def polish_solution(solution, exact_rows, kernel_rows, y, C, tol):
     polished = polish_dual(exact_rows, kernel_rows, y, C, solution.alpha, solution.G, tol)
     if polished is None:
         return solution
-    alpha, G = polished
+    alpha, G, violation = polished
     return BinarySolution(
         alpha,
         _rho(alpha, G, y, C),
         solution.n_iter,
-        max(_kkt_violation(alpha, G, y, C), 0.0),
+        violation,
         0.5 * float(alpha @ (G - 1.0)),
         True,
         True,
