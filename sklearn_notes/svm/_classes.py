@@ -421,10 +421,6 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         """Solve one binary dual on the samples ``idx``; raise if a hard margin does not exist.
 
         ``K_all``, when given, is the float32 kernel matrix of all of ``X`` to slice from."""
-        if kernel == "precomputed":
-            exact = KernelRows(X, kernel, index=idx, dtype=np.float64)
-        else:
-            exact = KernelRows(X[idx], kernel, dtype=np.float64, **params)
         if K_all is not None:
             rows = KernelRows(K_all, "precomputed", index=idx)
         elif kernel == "precomputed":
@@ -449,7 +445,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 f"{sol.alpha.sum():.3g} after {sol.n_iter} pair updates). Use a finite C (soft "
                 "margin) or a more flexible kernel."
             )
-        return polish_solution(sol, exact, rows, y, C, self.tol)
+        if kernel == "precomputed":
+            exact = KernelRows(X, kernel, index=idx, dtype=np.float64)
+        else:
+            exact = KernelRows(X[idx], kernel, dtype=np.float64, **params)
+        return polish_solution(sol, exact, rows, y, C, self.tol, cache_size=self.cache_size)
 
     def _fit_probability(self, X, y_index, C, pairs, kernel, params):
         """Platt's (A, B) per pair, from decision values of an internal 5-fold cross-validation."""

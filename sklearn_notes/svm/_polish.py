@@ -20,9 +20,12 @@ face is the solution of the notes' KKT conditions, which are linear there (with
 of the whole dual: inside the box, the bound multipliers' conditions intact, the objective no worse.
 """
 
+import contextlib
+
 import numpy as np
 from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
+from ._kernels import _THREADPOOLS, SINGLE_THREAD_FLOPS
 from ._smo import BinarySolution, _matvec, _rho, _violations
 
 __all__ = ["polish_dual", "polish_solution"]
@@ -46,13 +49,24 @@ def _factor(K):
     threshold = n * np.finfo(np.float64).eps * K.diagonal().max()
     if not threshold > 0:
         return None
-    U, info = dpotrf(K, lower=0, clean=1)
-    if info == 0 and U.diagonal().min() ** 2 > threshold:
-        return U, np.arange(n)
-    U, piv, rank, info = dpstrf(K, tol=threshold, lower=0)
+    with _one_thread_below(n**3 / 3):
+        # (K.T: the Fortran-ordered view of the symmetric K, which LAPACK reads without a transpose)
+        U, info = dpotrf(K.T, lower=0, clean=0)
+        if info == 0 and U.diagonal().min() ** 2 > threshold:
+            return U, np.arange(n)
+        U, piv, rank, info = dpstrf(K.T, tol=threshold, lower=0)
     if info < 0 or rank == 0:
         return None
     return np.triu(U[:rank, :rank]), piv[:rank] - 1
+
+
+def _one_thread_below(flops):
+    """One BLAS thread for a factorization below ``SINGLE_THREAD_FLOPS`` (the kernels' rule:
+    waking threads costs more than the work; on a busy machine a 2-thread ``dpotrf`` of size 300
+    took 0.26 s instead of 0.5 ms)."""
+    if flops < SINGLE_THREAD_FLOPS:
+        return _THREADPOOLS.limit(limits=1, user_api="blas")
+    return contextlib.nullcontext()
 
 
 def _cho_solve(U, B):
@@ -70,7 +84,7 @@ def _kkt_violation(alpha, G, y, C):
     return float(m - M)
 
 
-def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
+def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     """Solve the KKT equations on SMO's free set exactly; keep the result if it is still optimal.
 
     With the free set :math:`F` and the bound multipliers :math:`B` of SMO's solution fixed, and
@@ -131,6 +145,9 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
         Gradient :math:`Q \\alpha - 1` at ``alpha``.
     tol : float
         The solver's tolerance on :math:`m - M`.
+    max_free : int, optional
+        No polish for more free multipliers than this: :math:`K_{FF}` takes
+        ``8 |F|^2`` bytes and its factorization ``|F|^3 / 3`` multiply-adds.
 
     Returns
     -------
@@ -164,8 +181,8 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
     True
     """
     free = np.flatnonzero((alpha > 0) & (alpha < C))
-    if free.size == 0:
-        return None  # no equation: b is only bounded, and SMO's alpha is a vertex of the box
+    if free.size == 0 or (max_free is not None and free.size > max_free):
+        return None  # (no free multiplier: b is only bounded, and alpha is a vertex of the box)
     sv = np.flatnonzero(alpha > 0)
     beta = y * alpha
     n_free = free.size
@@ -183,32 +200,46 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
     G_F = y_F * K_beta - 1.0
     b = float(np.mean(y_F - K_beta))  # SMO's b, least-squares over the free equations
 
-    # 2. Factor K_FF on a numerically independent set of pivots P, then the bordered system with
-    #    the multipliers that leave the box pinned to their bound (step 3).
-    factor = _factor(K_FF)
+    # 2. Eliminate the equality constraint with the free multiplier q deepest inside its box,
+    #    d_q = s - sum of the others (s = -1^T beta): the reduced matrix B = N^T K_FF N,
+    #    N = [I; -1^T], is singular only along real ties (repeated samples), where K_FF also is
+    #    for a linear kernel with |F| = d + 1 free vectors, whose bordered system is regular.
+    s = -beta.sum()
+    r = y_F - K_beta - b
+    q = int(np.argmax(np.minimum(alpha[free], C[free] - alpha[free])))
+    rest = np.delete(np.arange(n_free), q)
+    k = K_FF[rest, q]
+    B = K_FF[np.ix_(rest, rest)] - k[:, None] - k[None, :] + K_FF[q, q]
+    g = (r[rest] - s * k) - (r[q] - s * K_FF[q, q])
+    factor = _factor(B) if rest.size else (np.empty((0, 0)), rest)
     if factor is None:
         return None
-    U, P = factor
-    y_P, a_P, C_P = y_F[P], alpha[free[P]], C[free[P]]
-    u, v = _cho_solve(U, np.column_stack([y_P - K_beta[P] - b, np.ones(P.size)])).T
+    U, P = factor  # positions in rest
+    y_P, a_P, C_P = y_F[rest[P]], alpha[free[rest[P]]], C[free[rest[P]]]
+    u = _cho_solve(U, g[P]) if P.size else np.empty(0)
     finite = np.isfinite(C)
     slack = 1e-10 * max(alpha.max(), C[finite].max() if finite.any() else 0.0)
     pinned = np.empty(0, dtype=np.intp)  # positions in P
     to_upper = np.empty(0, dtype=bool)  # pinned at C (else at 0)
-    Z = np.empty((P.size, 0))  # K_PP^-1 E_R: the columns of the inverse of the pinned ones
+    Z = np.empty((P.size, 0))  # B_PP^-1 E_R: the columns of the inverse of the pinned ones
     for _ in range(MAX_PIN_STEPS):
-        # 3. W = [1, E_R], c = [-1^T beta, targets]: K_PP d + W z = r_P, W^T d = c, solved by the
-        #    Schur complement S = W^T K_PP^-1 W (size 1 + |R|).
+        # 3. B z + E_R lam = g, E_R^T z = t (the pinned moved onto their bound), by the Schur
+        #    complement E_R^T B^-1 E_R; the box is then checked, the leavers pinned next round.
         target = np.where(to_upper, C_P[pinned] - a_P[pinned], -a_P[pinned])  # alpha's step
-        KW = np.column_stack([v, Z])
-        S = np.vstack([KW.sum(axis=0), KW[pinned]])
-        c = np.concatenate([[u.sum() + beta.sum()], u[pinned] - y_P[pinned] * target])
-        try:
-            z = np.linalg.solve(S, c)
-        except np.linalg.LinAlgError:
-            return None
-        d_P = u - KW @ z
-        a_new = a_P + y_P * d_P
+        z = u
+        if pinned.size:
+            try:
+                lam = np.linalg.solve(Z[pinned], u[pinned] - y_P[pinned] * target)
+            except np.linalg.LinAlgError:
+                return None
+            z = u - Z @ lam
+        d = np.zeros(n_free)
+        d[rest[P]] = z
+        d[q] = s - z.sum()
+        a_new = a_P + y_P * z
+        a_q = alpha[free[q]] + y_F[q] * d[q]
+        if a_q < -slack or a_q > C[free[q]] + slack:
+            return None  # (q, eliminated, cannot be pinned)
         out = (a_new < -slack) | (a_new > C_P + slack)
         out[pinned] = False
         if not out.any():
@@ -216,15 +247,11 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
         new = np.flatnonzero(out)
         pinned = np.concatenate([pinned, new])
         to_upper = np.concatenate([to_upper, a_new[new] > C_P[new]])
-        if pinned.size >= P.size:
-            return None
         E = np.zeros((P.size, new.size))
         E[new, np.arange(new.size)] = 1.0
         Z = np.column_stack([Z, _cho_solve(U, E)])
     else:
         return None
-    d = np.zeros(n_free)
-    d[P] = d_P
     a_F = np.clip(alpha[free] + y_F * d, 0.0, C[free])  # round-off (and the pinned) onto the box
     d = y_F * (a_F - alpha[free])
 
@@ -254,16 +281,21 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol):
     return new_alpha, new_G, max(violation, 0.0)
 
 
-def polish_solution(solution, exact_rows, kernel_rows, y, C, tol):
+def polish_solution(solution, exact_rows, kernel_rows, y, C, tol, *, cache_size=None):
     """:func:`polish_dual` applied to a converged :class:`~sklearn_notes.svm._smo.BinarySolution`.
 
     Returns a new solution with ``rho`` (libsvm's mean over the free multipliers), ``objective`` and
     ``violation`` (the largest KKT violation of the returned ``alpha``) recomputed from the polished
     gradient, or ``solution`` itself when it did not converge or the polish was rejected.
+    With ``cache_size`` (MB, the solver's kernel memory), the polish runs only when the float64
+    :math:`K_{FF}` fits in it (``|F| <= 5,120`` at the default 200 MB).
     """
     if not (solution.converged and solution.separable):
         return solution
-    polished = polish_dual(exact_rows, kernel_rows, y, C, solution.alpha, solution.G, tol)
+    max_free = None if cache_size is None else int(np.sqrt(cache_size * 2**20 / 8))
+    polished = polish_dual(
+        exact_rows, kernel_rows, y, C, solution.alpha, solution.G, tol, max_free=max_free
+    )
     if polished is None:
         return solution
     alpha, G, violation = polished
