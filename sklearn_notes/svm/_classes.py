@@ -152,7 +152,10 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         Fit Platt scaling by internal 5-fold cross-validation, so that ``predict_proba`` is
         available (slower fit, as in libsvm).
     tol : float, default=1e-3
-        Stopping tolerance on the maximal KKT violation ``m(alpha) - M(alpha)``.
+        Stopping tolerance of SMO on the maximal KKT violation ``m(alpha) - M(alpha)``. SMO's
+        solution is then polished: the KKT equations on its free multipliers are solved exactly
+        (float64), which gives the exact optimum whenever SMO has found the optimum's free set
+        (see ``sklearn_notes.svm._polish``).
     cache_size : float, default=200
         Size of the kernel row cache, in MB.
     class_weight : dict or "balanced", default=None
@@ -192,8 +195,9 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     n_iter_ : ndarray of shape (n_classes * (n_classes - 1) / 2,), dtype=int
         SMO pair updates per binary problem.
     kkt_violation_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
-        Largest KKT violation ``m(alpha) - M(alpha)`` at the solution, per binary problem (below
-        ``tol`` unless ``max_iter`` stopped the solver).
+        Largest KKT violation ``max(m(alpha) - M(alpha), 0)`` of the returned solution, per binary
+        problem: round-off (~1e-16) after a polish that reached the exact optimum, below ``tol``
+        after any accepted polish or SMO stop, above it only if ``max_iter`` stopped the solver.
     dual_objective_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
         ``1/2 alpha^T Q alpha - sum(alpha)`` at the solution (what libsvm prints as "obj").
     probA_, probB_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)

@@ -98,21 +98,26 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
         \\begin{pmatrix} y_F - K_{F,S}\\, \\beta_S - b \\\\ -\\mathbf 1^\\top \\beta \\end{pmatrix}
 
     (:math:`S`: the support vectors), i.e. :math:`y_i f(x_i) = 1` on :math:`F` and
-    :math:`\\sum_i y_i \\alpha_i = 0` after the step. :math:`K_{FF}` is singular when samples
-    repeat (the sample-weight case: a sample repeated ``k`` times against one of weight ``k``) or
-    for a linear kernel with more free vectors than features, so it is factored by Cholesky with
-    complete pivoting (LAPACK ``dpstrf``), which stops at its numerical rank ``r``: the correction
-    lives on the ``r`` pivots ``P`` (the other free multipliers keep their value -- a duplicate's
-    twin carries the change, which leaves ``f`` the same), and by the Schur complement of the
-    border, with :math:`K_{PP} u = r_P`, :math:`K_{PP} v = \\mathbf 1`,
+    :math:`\\sum_i y_i \\alpha_i = 0` after the step. The constraint row is eliminated first: with
+    ``q`` the free multiplier deepest inside its box, :math:`d = d_0 + N z`,
+    :math:`d_0 = s\\, e_q`, :math:`s = -\\mathbf 1^\\top \\beta`,
+    :math:`N = [e_i - e_q]_{i \\ne q}`, and (multiplying the first block row by :math:`N^\\top`,
+    which removes :math:`\\delta`)
 
     .. math::
 
-        \\delta = \\frac{\\mathbf 1^\\top u + \\mathbf 1^\\top \\beta}{\\mathbf 1^\\top v},
-        \\qquad d_P = u - \\delta v.
+        B z = N^\\top (r - K_{FF} d_0), \\qquad B = N^\\top K_{FF} N,
+        \\quad B_{ij} = K_{ij} - K_{iq} - K_{qj} + K_{qq}.
 
-    Equations of the dropped rows that the pivots do not satisfy (an inconsistent system: SMO's
-    free set is not the optimum's) show up as a KKT violation and the result is rejected.
+    :math:`B` is singular only along real ties -- a sample repeated ``k`` times against one of
+    weight ``k``, exactly the sample-weight case -- whereas :math:`K_{FF}` also is for a linear
+    kernel with ``d + 1`` free vectors (whose bordered system is regular). It is factored by
+    Cholesky, with complete pivoting (LAPACK ``dpstrf``) when a pivot falls below the numerical
+    rank threshold: the correction then lives on the pivots (a duplicate's twin carries the
+    change, which leaves ``f`` the same). Multipliers that leave the box are pinned to their
+    bound, :math:`E_R^\\top z = t`, through the Schur complement :math:`E_R^\\top B^{-1} E_R`,
+    for at most ``MAX_PIN_STEPS`` rounds. Equations that the pivots cannot satisfy (SMO's free set
+    is not the optimum's) show up as a KKT violation and the result is rejected.
 
     The result is accepted only if
 
