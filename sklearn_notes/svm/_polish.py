@@ -33,8 +33,8 @@ __all__ = ["polish_dual", "polish_solution"]
 # Kernel blocks of the polish are computed this many values at a time (16 MB in float64).
 BLOCK_ELEMENTS = 2**21
 
-# Rounds of pinning the multipliers that the solve moved out of their box to that bound.
-MAX_PIN_STEPS = 10
+# Steps of the active-set loop that pins multipliers blocking the step to the face's minimizer.
+MAX_PIN_STEPS = 50
 
 
 def _factor(K):
@@ -114,9 +114,11 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     kernel with ``d + 1`` free vectors (whose bordered system is regular). It is factored by
     Cholesky, with complete pivoting (LAPACK ``dpstrf``) when a pivot falls below the numerical
     rank threshold: the correction then lives on the pivots (a duplicate's twin carries the
-    change, which leaves ``f`` the same). Multipliers that leave the box are pinned to their
-    bound, :math:`E_R^\\top z = t`, through the Schur complement :math:`E_R^\\top B^{-1} E_R`,
-    for at most ``MAX_PIN_STEPS`` rounds. Equations that the pivots cannot satisfy (SMO's free set
+    change, which leaves ``f`` the same). If the face's minimizer leaves the box, a primal
+    active-set loop steps from SMO's point towards it as far as the box allows and pins the
+    blocking multipliers to their bound, :math:`E_R^\\top z = t`, through the Schur complement
+    :math:`E_R^\\top B^{-1} E_R` (at most ``MAX_PIN_STEPS`` steps; with a PSD kernel the objective
+    decreases at every step). Equations that the pivots cannot satisfy (SMO's free set
     is not the optimum's) show up as a KKT violation and the result is rejected.
 
     The result is accepted only if
@@ -227,9 +229,12 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     pinned = np.empty(0, dtype=np.intp)  # positions in P
     to_upper = np.empty(0, dtype=bool)  # pinned at C (else at 0)
     Z = np.empty((P.size, 0))  # B_PP^-1 E_R: the columns of the inverse of the pinned ones
+    z_cur = np.zeros(P.size)  # the current point (SMO's), inside the box
     for _ in range(MAX_PIN_STEPS):
-        # 3. B z + E_R lam = g, E_R^T z = t (the pinned moved onto their bound), by the Schur
-        #    complement E_R^T B^-1 E_R; the box is then checked, the leavers pinned next round.
+        # 3. The face's minimizer: B z + E_R lam = g, E_R^T z = t (the pinned on their bound), by
+        #    the Schur complement E_R^T B^-1 E_R. Then the primal active-set step: move towards it
+        #    as far as the box allows (the objective decreases along the way, K being PSD) and pin
+        #    the multipliers that block the step.
         target = np.where(to_upper, C_P[pinned] - a_P[pinned], -a_P[pinned])  # alpha's step
         z = u
         if pinned.size:
@@ -238,18 +243,25 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
             except np.linalg.LinAlgError:
                 return None
             z = u - Z @ lam
-        d = np.zeros(n_free)
-        d[rest[P]] = z
-        d[q] = s - z.sum()
-        a_new = a_P + y_P * z
-        a_q = alpha[free[q]] + y_F[q] * d[q]
-        if a_q < -slack or a_q > C[free[q]] + slack:
-            return None  # (q, eliminated, cannot be pinned)
+        a_cur, a_new = a_P + y_P * z_cur, a_P + y_P * z
+        a_q_cur = alpha[free[q]] + y_F[q] * (s - z_cur.sum())
+        a_q_new = alpha[free[q]] + y_F[q] * (s - z.sum())
         out = (a_new < -slack) | (a_new > C_P + slack)
         out[pinned] = False
         if not out.any():
+            if a_q_new < -slack or a_q_new > C[free[q]] + slack:
+                return None  # (q, eliminated, cannot be pinned)
             break
-        new = np.flatnonzero(out)
+        # largest step t in [0, 1] from a_cur towards a_new that keeps the leavers in the box
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(a_new < 0, a_cur / (a_cur - a_new), (C_P - a_cur) / (a_new - a_cur))
+        t = step[out].min()
+        if a_q_new < -slack or a_q_new > C[free[q]] + slack:
+            bound_q = 0.0 if a_q_new < 0 else C[free[q]]
+            if (bound_q - a_q_cur) / (a_q_new - a_q_cur) <= t:
+                return None  # (q blocks first: it cannot be pinned)
+        z_cur = z_cur + t * (z - z_cur)
+        new = np.flatnonzero(out & (step <= t))
         pinned = np.concatenate([pinned, new])
         to_upper = np.concatenate([to_upper, a_new[new] > C_P[new]])
         E = np.zeros((P.size, new.size))
@@ -257,6 +269,9 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
         Z = np.column_stack([Z, _cho_solve(U, E)])
     else:
         return None
+    d = np.zeros(n_free)
+    d[rest[P]] = z
+    d[q] = s - z.sum()
     a_F = np.clip(alpha[free] + y_F * d, 0.0, C[free])  # round-off (and the pinned) onto the box
     d = y_F * (a_F - alpha[free])
 
