@@ -370,7 +370,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             rho[p], n_iter[p], violation[p], objective[p] = (
                 sol.rho,
                 sol.n_iter,
-                sol.violation,
+                max(sol.violation, 0.0),  # (m - M < 0 when no multiplier is free)
                 sol.objective,
             )
         if np.any(violation >= self.tol):

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
 from ._kernels import _THREADPOOLS
-from ._smo import BinarySolution, _matvec, _rho, _violations
+from ._smo import BinarySolution, _matvec, _violations
 
 __all__ = ["polish_dual", "polish_solution"]
 
@@ -152,6 +152,10 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     -------
     alpha, G : ndarray of shape (n,)
         The polished multipliers and their gradient (free entries exact in float64).
+    rho : float
+        :math:`-b`: the mean of :math:`y_i G_i` over the free multipliers whose equation was
+        solved (SMO's free set less the pinned ones) -- also those that the step left at a bound
+        up to round-off, which still lie on the margin.
     violation : float
         Their largest KKT violation :math:`\\max(m - M, 0)`.
 
@@ -172,7 +176,7 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     >>> sol = solve_binary(rows, y, C, tol=0.1)
     >>> float(sol.violation) > 0.01  # SMO stopped at tol
     True
-    >>> alpha, G, violation = polish_dual(exact, rows, y, C, sol.alpha, sol.G, tol=0.1)
+    >>> alpha, G, rho, violation = polish_dual(exact, rows, y, C, sol.alpha, sol.G, tol=0.1)
     >>> free = (alpha > 0) & (alpha < C)
     >>> bool(np.ptp(y[free] * G[free]) < 1e-12)  # y_i f(x_i) = 1 on every free vector
     True
@@ -290,13 +294,16 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     violation = _kkt_violation(new_alpha, new_G, y, C)
     if not violation < tol:
         return None
-    return new_alpha, new_G, max(violation, 0.0)
+    solved = np.ones(n_free, dtype=bool)
+    solved[rest[P][pinned]] = False
+    rho = float(np.mean(y_F[solved] * new_G[free[solved]]))
+    return new_alpha, new_G, rho, max(violation, 0.0)
 
 
 def polish_solution(solution, exact_rows, kernel_rows, y, C, tol, *, cache_size=None):
     """:func:`polish_dual` applied to a converged :class:`~sklearn_notes.svm._smo.BinarySolution`.
 
-    Returns a new solution with ``rho`` (libsvm's mean over the free multipliers), ``objective`` and
+    Returns a new solution with ``rho`` (the mean over the free multipliers), ``objective`` and
     ``violation`` (the largest KKT violation of the returned ``alpha``) recomputed from the polished
     gradient, or ``solution`` itself when it did not converge or the polish was rejected.
     With ``cache_size`` (MB, the solver's kernel memory), the polish runs only when the float64
@@ -310,10 +317,10 @@ def polish_solution(solution, exact_rows, kernel_rows, y, C, tol, *, cache_size=
     )
     if polished is None:
         return solution
-    alpha, G, violation = polished
+    alpha, G, rho, violation = polished
     return BinarySolution(
         alpha,
-        _rho(alpha, G, y, C),
+        rho,
         solution.n_iter,
         violation,
         0.5 * float(alpha @ (G - 1.0)),

@@ -118,8 +118,11 @@ def test_polish_falls_back_when_the_free_set_is_wrong():
     assert polish_solution(sol, exact, rows, y, C, 1e-3) is sol
     # the right face from a non-optimal point: polished to the optimum alpha = (0, 1/2, 1/2, 0)
     start = np.array([0.0, 0.3, 0.3, 0.0])
-    alpha, G, violation = polish_dual(exact, rows, y, C, start, y * (K @ (y * start)) - 1, 1e-3)
+    alpha, G, rho, violation = polish_dual(
+        exact, rows, y, C, start, y * (K @ (y * start)) - 1, 1e-3
+    )
     np.testing.assert_allclose(alpha, [0.0, 0.5, 0.5, 0.0], atol=1e-14)
+    assert rho == pytest.approx(2.0, abs=1e-14)  # f(x) = x - 2
     assert violation < 1e-14
 
 
