@@ -124,13 +124,13 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     of the gradient it corrects.
 
     Cost: float64 kernel values :math:`K_{F,S}` (``|F| |S| d`` multiply-adds), one Cholesky
-    (``|F|^3 / 3``, one BLAS thread), the float32 correction of the other gradients
-    (``(n - |F|) |F| d``) and O(n) bookkeeping. Measured on a shared 2-core machine (best of
-    3-7 interleaved fits, default C = 1, tol = 1e-3, fit time with the polish / without): rbf
-    n = 2,000 (|F| = 685) +60-90%, n = 5,000 (1,343) +36-47%, n = 10,000 (1,938) +43-52%,
-    n = 20,000 (2,962) +21-26%; poly n = 5,000 (1,246) +11-37%; digits, 45 one-vs-one problems
-    of ~280 samples and ~50 free multipliers, +70-76% (fixed per-problem costs); linear
-    n = 3,750, d = 800 (805 free, rejected: SMO's free set is not the optimum's) +3%.
+    (``|F|^3 / 3``), the float32 correction of the other gradients (``(n - |F|) |F| d``) and O(n)
+    bookkeeping, all on one BLAS thread. Measured on a shared, busy 2-core machine (best of 2-7
+    interleaved fits, C = 1, tol = 1e-3; fit time with the polish against without): rbf
+    n = 2,000 (|F| = 685) +67%, n = 5,000 (|F| = 1,343) +25%, n = 10,000 (1,938) +17%,
+    n = 20,000 (2,962) +5-12%; poly n = 5,000 (1,246) +16%; digits, 45 one-vs-one problems of
+    ~280 samples and ~50 free multipliers, +66% (per-problem fixed costs); linear n = 3,750,
+    d = 800 (805 free for 800 features: SMO's free set is not the optimum's, rejected) +3%.
 
     Parameters
     ----------
