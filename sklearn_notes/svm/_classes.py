@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._kernels import KERNELS, KernelRows, kernel_matrix, resolve_gamma
+from ._polish import polish_solution
 from ._smo import solve_binary
 
 __all__ = ["KernelSVC"]
@@ -151,7 +152,10 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         Fit Platt scaling by internal 5-fold cross-validation, so that ``predict_proba`` is
         available (slower fit, as in libsvm).
     tol : float, default=1e-3
-        Stopping tolerance on the maximal KKT violation ``m(alpha) - M(alpha)``.
+        Stopping tolerance of SMO on the maximal KKT violation ``m(alpha) - M(alpha)``. SMO's
+        solution is then polished: the KKT equations on its free multipliers are solved exactly
+        (float64), which gives the exact optimum whenever SMO has found the optimum's free set
+        (see ``sklearn_notes.svm._polish``).
     cache_size : float, default=200
         Size of the kernel row cache, in MB.
     class_weight : dict or "balanced", default=None
@@ -191,8 +195,9 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     n_iter_ : ndarray of shape (n_classes * (n_classes - 1) / 2,), dtype=int
         SMO pair updates per binary problem.
     kkt_violation_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
-        Largest KKT violation ``m(alpha) - M(alpha)`` at the solution, per binary problem (below
-        ``tol`` unless ``max_iter`` stopped the solver).
+        Largest KKT violation ``max(m(alpha) - M(alpha), 0)`` of the returned solution, per binary
+        problem: round-off (~1e-16) after a polish that reached the exact optimum, below ``tol``
+        after any accepted polish or SMO stop, above it only if ``max_iter`` stopped the solver.
     dual_objective_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
         ``1/2 alpha^T Q alpha - sum(alpha)`` at the solution (what libsvm prints as "obj").
     probA_, probB_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
@@ -365,7 +370,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             rho[p], n_iter[p], violation[p], objective[p] = (
                 sol.rho,
                 sol.n_iter,
-                sol.violation,
+                max(sol.violation, 0.0),  # (m - M < 0 when no multiplier is free)
                 sol.objective,
             )
         if np.any(violation >= self.tol):
@@ -426,9 +431,10 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             rows = KernelRows(X, kernel, index=idx)
         else:
             rows = KernelRows(X[idx], kernel, **params)
+        y = np.where(positive, 1.0, -1.0)
         sol = solve_binary(
             rows,
-            np.where(positive, 1.0, -1.0),
+            y,
             C,
             tol=self.tol,
             max_iter=self.max_iter,
@@ -443,7 +449,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 f"{sol.alpha.sum():.3g} after {sol.n_iter} pair updates). Use a finite C (soft "
                 "margin) or a more flexible kernel."
             )
-        return sol
+        if kernel == "precomputed":
+            exact = KernelRows(X, kernel, index=idx, dtype=np.float64)
+        else:
+            exact = KernelRows(X[idx], kernel, dtype=np.float64, **params)
+        return polish_solution(sol, exact, rows, y, C, self.tol, cache_size=self.cache_size)
 
     def _fit_probability(self, X, y_index, C, pairs, kernel, params):
         """Platt's (A, B) per pair, from decision values of an internal 5-fold cross-validation."""

@@ -369,8 +369,9 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
 class BinarySolution:
     """Result of :func:`solve_binary`: the dual solution and what the solver stopped on."""
 
-    def __init__(self, alpha, rho, n_iter, violation, objective, converged, separable):
+    def __init__(self, alpha, rho, n_iter, violation, objective, converged, separable, G=None):
         self.alpha = alpha
+        self.G = G  # gradient Q alpha - 1 of the dual at alpha
         self.rho = rho
         self.n_iter = n_iter
         self.violation = violation
@@ -738,5 +739,5 @@ def solve_binary(
         separable = False
     objective = 0.5 * float(alpha @ (G - 1.0))
     return BinarySolution(
-        alpha, _rho(alpha, G, y, C), n_iter, float(violation), objective, converged, separable
+        alpha, _rho(alpha, G, y, C), n_iter, float(violation), objective, converged, separable, G
     )

@@ -1,0 +1,137 @@
+"""The exact polish: the notes' KKT equations solved on SMO's free set, checked in float64."""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from sklearn_notes.svm import KernelSVC
+from sklearn_notes.svm._kernels import KernelRows, kernel_matrix
+from sklearn_notes.svm._polish import polish_dual, polish_solution
+from sklearn_notes.svm._smo import BinarySolution, solve_binary
+
+PARAMS = dict(gamma=0.5, degree=3, coef0=0.5)
+
+
+def _problem(seed, n, d=3):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    y = np.where(X[:, 0] + 0.7 * rng.randn(n) > 0, 1.0, -1.0)
+    y[:2] = [1.0, -1.0]
+    return X, y
+
+
+def _solve_and_polish(X, y, C, kernel, tol):
+    rows = KernelRows(X, kernel, **PARAMS)
+    exact = KernelRows(X, kernel, dtype=np.float64, **PARAMS)
+    sol = solve_binary(rows, y, C, tol=tol)
+    return sol, polish_solution(sol, exact, rows, y, C, tol)
+
+
+def _float64_kkt(alpha, y, C, K):
+    """Gradient G = Q alpha - 1 and the largest violation m - M, computed from scratch."""
+    G = y * (K @ (y * alpha)) - 1.0
+    up = np.where(y > 0, alpha < C, alpha > 0)
+    low = np.where(y > 0, alpha > 0, alpha < C)
+    return G, (-y * G)[up].max() - (-y * G)[low].min()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(8, 60),
+    C=st.floats(0.1, 10.0),
+    kernel=st.sampled_from(["linear", "poly", "rbf"]),
+)
+def test_polish_solves_the_kkt_equations_exactly(seed, n, C, kernel):
+    X, y = _problem(seed, n)
+    C = np.full(n, C)
+    sol, pol = _solve_and_polish(X, y, C, kernel, tol=1e-3)
+    assume(pol is not sol)  # (accepted in ~97% of such problems: SMO's free set was right)
+    K = kernel_matrix(X, X, kernel, **PARAMS)
+    a = pol.alpha
+    free = (a > 0) & (a < C)
+    _, violation = _float64_kkt(a, y, C, K)
+    margin = y * (K @ (y * a) - pol.rho)  # y_i f(x_i)
+    assert np.all((a >= 0) & (a <= C))
+    assert abs(a @ y) <= 1e-12 * (1 + a.sum())
+    np.testing.assert_allclose(margin[free], 1.0, atol=1e-10)  # the equations, 7 digits < tol
+    # kkt_violation reports the returned alpha's own violation (bound multipliers: float32 kernel)
+    assert pol.violation < 1e-3
+    assert pol.violation == pytest.approx(max(violation, 0.0), abs=1e-5)
+    # never worse than SMO's point, in float64
+    smo_obj = 0.5 * (y * sol.alpha) @ K @ (y * sol.alpha) - sol.alpha.sum()
+    assert 0.5 * (y * a) @ K @ (y * a) - a.sum() <= smo_obj + 1e-12 * abs(smo_obj)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(8, 60),
+    C=st.floats(0.1, 10.0),
+    kernel=st.sampled_from(["linear", "poly", "rbf"]),
+)
+def test_polish_reaches_the_exact_optimum_far_below_tol(seed, n, C, kernel):
+    # Once SMO has found the optimum's face (tol=1e-5 here), the polished alpha satisfies every
+    # KKT condition of the float64 dual to 1e-10, while SMO itself (float32 kernel) stops at tol.
+    X, y = _problem(seed, n)
+    C = np.full(n, C)
+    sol, pol = _solve_and_polish(X, y, C, kernel, tol=1e-5)
+    assume(pol is not sol)
+    K = kernel_matrix(X, X, kernel, **PARAMS)
+    _, violation = _float64_kkt(pol.alpha, y, C, K)
+    assert violation <= 1e-10
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "linear", "poly"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_kernelsvc_weighted_fit_equals_repeated_rows_at_default_tol(kernel, n_classes):
+    # scikit-learn's sample-weight check, at 1e-8 instead of 1e-7 and at the default tol: a
+    # weight k and k repeated rows are the same dual (bound k C against k bounds C), whose
+    # optimum the polish reaches from both SMO paths.
+    rng = np.random.RandomState(42)
+    X = rng.rand(20, 30)
+    y = rng.randint(0, n_classes, size=20)
+    w = rng.randint(0, 5, size=20)
+    w[np.flatnonzero(y == 0)[0]] = w[np.flatnonzero(y == 1)[0]] = 1
+    params = dict(kernel=kernel, coef0=1.0, degree=2)
+    weighted = KernelSVC(**params).fit(X, y, sample_weight=w)
+    repeated = KernelSVC(**params).fit(X.repeat(w, axis=0), y.repeat(w))
+    assert np.all(weighted.kkt_violation_ < 1e-10)
+    np.testing.assert_allclose(
+        weighted.decision_function(X), repeated.decision_function(X), rtol=1e-8, atol=1e-10
+    )
+
+
+def test_polish_falls_back_when_the_free_set_is_wrong():
+    # f(x) = w x + b with f(0) = f(1) = -1 and f(3) = +1 has no solution: alpha_0 is free here
+    # but zero at the optimum, so the polish is rejected and SMO's solution is kept as it is.
+    X = np.array([[0.0], [1.0], [3.0], [4.0]])
+    y = np.array([-1.0, -1.0, 1.0, 1.0])
+    C = np.full(4, 10.0)
+    rows, exact = KernelRows(X, "linear"), KernelRows(X, "linear", dtype=np.float64)
+    K = X @ X.T
+    wrong = np.array([0.1, 0.4, 0.5, 0.0])
+    G = y * (K @ (y * wrong)) - 1.0
+    assert polish_dual(exact, rows, y, C, wrong, G, 1e-3) is None
+    sol = BinarySolution(wrong, 0.0, 1, 5e-4, 0.0, True, True, G)
+    assert polish_solution(sol, exact, rows, y, C, 1e-3) is sol
+    # the right face from a non-optimal point: polished to the optimum alpha = (0, 1/2, 1/2, 0)
+    start = np.array([0.0, 0.3, 0.3, 0.0])
+    alpha, G, rho, violation = polish_dual(
+        exact, rows, y, C, start, y * (K @ (y * start)) - 1, 1e-3
+    )
+    np.testing.assert_allclose(alpha, [0.0, 0.5, 0.5, 0.0], atol=1e-14)
+    assert rho == pytest.approx(2.0, abs=1e-14)  # f(x) = x - 2
+    assert violation < 1e-14
+
+
+def test_polish_solution_keeps_unconverged_and_oversized_solutions():
+    X, y = _problem(0, 200)
+    C = np.full(200, 1.0)
+    rows, exact = KernelRows(X, "rbf", gamma=1.0), KernelRows(X, "rbf", gamma=1.0, dtype=float)
+    stopped = solve_binary(rows, y, C, max_iter=5)
+    assert polish_solution(stopped, exact, rows, y, C, 1e-3) is stopped  # max_iter: not at tol
+    sol = solve_binary(rows, y, C)
+    assert polish_solution(sol, exact, rows, y, C, 1e-3, cache_size=1e-6) is sol  # K_FF too big
+    assert polish_solution(sol, exact, rows, y, C, 1e-3) is not sol
