@@ -31,7 +31,6 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._kernels import KERNELS, KernelRows, kernel_matrix, resolve_gamma
-from ._polish import polish_solution
 from ._smo import solve_binary
 
 __all__ = ["KernelSVC"]
@@ -449,11 +448,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 f"{sol.alpha.sum():.3g} after {sol.n_iter} pair updates). Use a finite C (soft "
                 "margin) or a more flexible kernel."
             )
-        if kernel == "precomputed":
-            exact = KernelRows(X, kernel, index=idx, dtype=np.float64)
-        else:
-            exact = KernelRows(X[idx], kernel, dtype=np.float64, **params)
-        return polish_solution(sol, exact, rows, y, C, self.tol, cache_size=self.cache_size)
+        return sol
 
     def _fit_probability(self, X, y_index, C, pairs, kernel, params):
         """Platt's (A, B) per pair, from decision values of an internal 5-fold cross-validation."""

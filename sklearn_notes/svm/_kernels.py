@@ -228,3 +228,17 @@ def _integer_power(K, degree):
             e >>= 1
         flat[t] = result
     return K
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def matvec(block, coef):
+    """block @ coef accumulated in float64 without a float64 copy of the float32 block (numpy's
+    mixed-type matmul made one: 1.4 of the 7.5 s of an rbf fit at n = 20,000)."""
+    out = np.zeros(block.shape[0])
+    for r in range(block.shape[0]):
+        row = block[r]
+        acc = 0.0
+        for c in range(row.shape[0]):
+            acc += row[c] * coef[c]
+        out[r] = acc
+    return out

@@ -21,15 +21,15 @@ of the whole dual: inside the box, the bound multipliers' conditions intact, the
 """
 
 import numpy as np
+from numba import njit
 from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
 from ._kernels import _THREADPOOLS
-from ._smo import BinarySolution, _matvec, _violations
 
-__all__ = ["polish_dual", "polish_solution"]
+__all__ = ["polish_dual"]
 
-# Kernel blocks of the polish are computed this many values at a time (16 MB in float64).
-BLOCK_ELEMENTS = 2**21
+# Free sets from this size on are factored on one BLAS thread (smaller ones never wake others).
+SINGLE_THREAD_FREE = 256
 
 # Steps of the active-set loop that pins multipliers blocking the step to the face's minimizer.
 MAX_PIN_STEPS = 50
@@ -66,13 +66,55 @@ def _cho_solve(U, B):
 
 def _kkt_violation(alpha, G, y, C):
     """m(alpha) - M(alpha), the largest KKT violation (0 or less at an exact optimum)."""
-    up, low, yg = _violations(alpha, G, y, C)
+    pos = y > 0
+    yg = -y * G
+    up = np.where(pos, alpha < C, alpha > 0)
+    low = np.where(pos, alpha > 0, alpha < C)
     m = yg[up].max() if up.any() else -np.inf
     M = yg[low].min() if low.any() else np.inf
     return float(m - M)
 
 
-def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
+@njit(cache=True, nogil=True)
+def _free_system(K_rows, slots, free, beta, q):  # pragma: no cover
+    """From the free multipliers' float32 kernel rows ``K_rows[slots]``: ``K_FF`` and
+    ``K_F,: beta`` in float64, and the reduced matrix ``B = N^T K_FF N`` of the elimination of
+    multiplier ``q`` (``B_ab = K_ab - K_aq - K_qb + K_qq`` over ``a, b != q``), in one pass."""
+    m = free.shape[0]
+    K_FF = np.empty((m, m))
+    K_beta = np.zeros(m)
+    for a in range(m):
+        row = K_rows[slots[a]]
+        acc = 0.0
+        for t in range(row.shape[0]):
+            acc += np.float64(row[t]) * beta[t]
+        K_beta[a] = acc
+        for c in range(m):
+            K_FF[a, c] = row[free[c]]
+    B = np.empty((m - 1, m - 1))
+    Kqq = K_FF[q, q]
+    for a in range(m - 1):
+        ra = a + (a >= q)
+        for c in range(m - 1):
+            rc = c + (c >= q)
+            B[a, c] = K_FF[ra, rc] - K_FF[ra, q] - K_FF[q, rc] + Kqq
+    return K_FF, K_beta, B
+
+
+@njit(cache=True, nogil=True)
+def _correction(d, K_rows, slots):  # pragma: no cover
+    """``sum_f d_f K[f, :]`` over the free rows, accumulated in float64."""
+    out = np.zeros(K_rows.shape[1])
+    for f in range(d.shape[0]):
+        c = d[f]
+        if c != 0.0:
+            row = K_rows[slots[f]]
+            for t in range(row.shape[0]):
+                out[t] += c * row[t]
+    return out
+
+
+def polish_dual(K_rows, slots, y, C, alpha, G, tol):
     """Solve the KKT equations on SMO's free set exactly; keep the result if it is still optimal.
 
     With the free set :math:`F` and the bound multipliers :math:`B` of SMO's solution fixed, and
@@ -118,27 +160,22 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     3. the dual objective does not increase (a non-PSD kernel, e.g. sigmoid, can make the
        stationary point of the face a saddle).
 
-    Kernel values of the equations are float64 (``exact_rows``); the gradient of the bound
-    multipliers, which the solver kept with its float32 kernel, is corrected by the same float32
-    kernel (``kernel_rows``): the correction is small, so its float32 round-off is far below that
-    of the gradient it corrects.
+    The kernel is the solver's own: the float32 rows ``K_rows[slots]`` of the free multipliers
+    (held in memory by the solver), with all arithmetic in float64. The polished ``alpha`` is the exact
+    optimum of the dual the solver works on -- whose kernel values are rounded to float32, as in
+    libsvm's cache, a relative 6e-8 --, and every gradient entry is consistent with it.
 
-    Cost: float64 kernel values :math:`K_{F,S}` (``|F| |S| d`` multiply-adds), one Cholesky
-    (``|F|^3 / 3``), the float32 correction of the other gradients (``(n - |F|) |F| d``) and O(n)
-    bookkeeping, all on one BLAS thread. Measured on a shared, busy 2-core machine (best of 2-7
-    interleaved fits, C = 1, tol = 1e-3; fit time with the polish against without): rbf
-    n = 2,000 (|F| = 685) +67%, n = 5,000 (|F| = 1,343) +25%, n = 10,000 (1,938) +17%,
-    n = 20,000 (2,962) +5-12%; poly n = 5,000 (1,246) +16%; digits, 45 one-vs-one problems of
-    ~280 samples and ~50 free multipliers, +66% (per-problem fixed costs); linear n = 3,750,
-    d = 800 (805 free for 800 features: SMO's free set is not the optimum's, rejected) +3%.
+    Cost: one Cholesky (``|F|^3 / 3``), two passes over the free rows (``2 |F| n``) and O(n)
+    bookkeeping. Measured (quiet 2-core machine, best of 7 interleaved fits, C = 1, tol = 1e-3):
+    see ``doc/svm.rst``.
 
     Parameters
     ----------
-    exact_rows : callable(rows, cols) -> ndarray of shape (len(rows), len(cols))
-        Kernel blocks in float64, e.g. :class:`~sklearn_notes.svm._kernels.KernelRows` with
-        ``dtype=np.float64``.
-    kernel_rows : callable(rows, cols, out=None) -> ndarray
-        The solver's (float32) kernel blocks.
+    K_rows : ndarray of shape (n_rows, n), float32
+        Kernel rows held by the solver (the whole matrix, or its row cache).
+    slots : ndarray of shape (n_free,)
+        The rows ``K_rows[slots]`` are ``K[F, :]``, the free multipliers
+        ``F = {0 < alpha_i < C_i}`` in index order.
     y : ndarray of shape (n,)
         Labels in {-1, +1}.
     C : ndarray of shape (n,)
@@ -149,10 +186,6 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
         Gradient :math:`Q \\alpha - 1` at ``alpha``.
     tol : float
         The solver's tolerance on :math:`m - M`.
-    max_free : int, optional
-        No polish for more free multipliers than this: :math:`K_{FF}` takes
-        ``8 |F|^2`` bytes and its factorization ``|F|^3 / 3`` multiply-adds.
-
     Returns
     -------
     alpha, G : ndarray of shape (n,)
@@ -177,55 +210,48 @@ def polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, *, max_free=None):
     >>> y = np.array([-1.0, -1.0, 1.0, 1.0, 1.0])
     >>> C = np.ones(5)
     >>> rows = KernelRows(X, "rbf", gamma=0.5)  # the solver's float32 kernel
-    >>> exact = KernelRows(X, "rbf", gamma=0.5, dtype=np.float64)
-    >>> sol = solve_binary(rows, y, C, tol=0.1)
+    >>> sol = solve_binary(rows, y, C, tol=0.1, polish=False)
     >>> float(sol.violation) > 0.01  # SMO stopped at tol
     True
-    >>> alpha, G, rho, violation = polish_dual(exact, rows, y, C, sol.alpha, sol.G, tol=0.1)
+    >>> free = np.flatnonzero((sol.alpha > 0) & (sol.alpha < C))
+    >>> K = rows(np.arange(5), np.arange(5))
+    >>> alpha, G, rho, violation = polish_dual(K, free, y, C, sol.alpha, sol.G, tol=0.1)
     >>> free = (alpha > 0) & (alpha < C)
     >>> bool(np.ptp(y[free] * G[free]) < 1e-12)  # y_i f(x_i) = 1 on every free vector
     True
     >>> bool(violation < 1e-12)  # ... and every other KKT condition holds: the exact optimum
     True
     """
-    # One BLAS thread for all of it: on a busy 2-core machine a 2-thread dpotrf of size 300 took
-    # 0.26 s instead of 0.5 ms, and the polish added 26% (rbf n = 20,000) and 41% (n = 5,000) to
-    # the fit with two threads against 5% and 20% with one.
+    if slots.shape[0] < SINGLE_THREAD_FREE:
+        return _polish_dual(K_rows, slots, y, C, alpha, G, tol)
+    # One BLAS thread for the factorization: on a busy 2-core machine a 2-thread dpotrf of size
+    # 300 took 0.26 s instead of 0.5 ms.
     with _THREADPOOLS.limit(limits=1, user_api="blas"):
-        return _polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, max_free)
+        return _polish_dual(K_rows, slots, y, C, alpha, G, tol)
 
 
-def _polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, max_free):
-    free = np.flatnonzero((alpha > 0) & (alpha < C))
-    if free.size == 0 or (max_free is not None and free.size > max_free):
+def _polish_dual(K_rows, slots, y, C, alpha, G, tol):
+    is_free = (alpha > 0) & (alpha < C)
+    free = np.flatnonzero(is_free)
+    if free.size == 0:
         return None  # (no free multiplier: b is only bounded, and alpha is a vertex of the box)
-    sv = np.flatnonzero(alpha > 0)
     beta = y * alpha
     n_free = free.size
 
-    # 1. K_FF and the exact free gradient G_F = y_F (K_F,S beta_S) - 1, in float64 row blocks.
-    free_in_sv = np.searchsorted(sv, free)
-    K_FF = np.empty((n_free, n_free))
-    K_beta = np.empty(n_free)
-    step = max(1, BLOCK_ELEMENTS // sv.size)
-    for start in range(0, n_free, step):
-        block = np.asarray(exact_rows(free[start : start + step], sv), dtype=np.float64)
-        K_beta[start : start + step] = block @ beta[sv]
-        K_FF[start : start + step] = block[:, free_in_sv]
+    # 1. K_FF, the free gradient G_F = y_F (K_F,: beta) - 1 (float64 from the float32 rows) and,
+    #    eliminating the equality constraint with the free multiplier q deepest inside its box,
+    #    d_q = s - sum of the others (s = -1^T beta), the reduced matrix B = N^T K_FF N,
+    #    N = [I; -1^T]: singular only along real ties (repeated samples), where K_FF also is for
+    #    a linear kernel with |F| = d + 1 free vectors, whose bordered system is regular.
+    q = int(np.argmax(np.minimum(alpha[free], C[free] - alpha[free])))
+    K_FF, K_beta, B = _free_system(K_rows, slots, free, beta, q)
     y_F = y[free]
     G_F = y_F * K_beta - 1.0
     b = float(np.mean(y_F - K_beta))  # SMO's b, least-squares over the free equations
-
-    # 2. Eliminate the equality constraint with the free multiplier q deepest inside its box,
-    #    d_q = s - sum of the others (s = -1^T beta): the reduced matrix B = N^T K_FF N,
-    #    N = [I; -1^T], is singular only along real ties (repeated samples), where K_FF also is
-    #    for a linear kernel with |F| = d + 1 free vectors, whose bordered system is regular.
     s = -beta.sum()
     r = y_F - K_beta - b
-    q = int(np.argmax(np.minimum(alpha[free], C[free] - alpha[free])))
     rest = np.delete(np.arange(n_free), q)
     k = K_FF[rest, q]
-    B = K_FF[np.ix_(rest, rest)] - k[:, None] - k[None, :] + K_FF[q, q]
     g = (r[rest] - s * k) - (r[q] - s * K_FF[q, q])
     factor = _factor(B) if rest.size else (np.empty((0, 0)), rest)
     if factor is None:
@@ -291,17 +317,10 @@ def _polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, max_free):
     if change > 1e-12 * (1.0 + abs(float(alpha @ (G - 1.0)))):
         return None
 
-    # 5. New gradient: free entries exact (float64), the others corrected with the solver's kernel,
-    #    then the KKT conditions of every multiplier.
-    new_G = G.copy()
+    # 5. New gradient: free entries from the equations, the others corrected by K_:,F D_F, then
+    #    the KKT conditions of every multiplier.
+    new_G = G + y * _correction(d, K_rows, slots)
     new_G[free] = G_F + y_F * K_d
-    others = np.flatnonzero(~np.isin(np.arange(y.size), free, assume_unique=True))
-    moved = np.flatnonzero(d)
-    step = max(1, BLOCK_ELEMENTS // max(moved.size, 1))
-    for start in range(0, others.size if moved.size else 0, step):
-        rows = others[start : start + step]
-        block = kernel_rows(rows, free[moved])
-        new_G[rows] += y[rows] * _matvec(block, d[moved])
     new_alpha = alpha.copy()
     new_alpha[free] = a_F
     violation = _kkt_violation(new_alpha, new_G, y, C)
@@ -311,33 +330,3 @@ def _polish_dual(exact_rows, kernel_rows, y, C, alpha, G, tol, max_free):
     solved[rest[P][pinned]] = False
     rho = float(np.mean(y_F[solved] * new_G[free[solved]]))
     return new_alpha, new_G, rho, max(violation, 0.0)
-
-
-def polish_solution(solution, exact_rows, kernel_rows, y, C, tol, *, cache_size=None):
-    """:func:`polish_dual` applied to a converged :class:`~sklearn_notes.svm._smo.BinarySolution`.
-
-    Returns a new solution with ``rho`` (the mean over the free multipliers), ``objective`` and
-    ``violation`` (the largest KKT violation of the returned ``alpha``) recomputed from the polished
-    gradient, or ``solution`` itself when it did not converge or the polish was rejected.
-    With ``cache_size`` (MB, the solver's kernel memory), the polish runs only when the float64
-    :math:`K_{FF}` fits in it (``|F| <= 5,120`` at the default 200 MB).
-    """
-    if not (solution.converged and solution.separable):
-        return solution
-    max_free = None if cache_size is None else int(np.sqrt(cache_size * 2**20 / 8))
-    polished = polish_dual(
-        exact_rows, kernel_rows, y, C, solution.alpha, solution.G, tol, max_free=max_free
-    )
-    if polished is None:
-        return solution
-    alpha, G, rho, violation = polished
-    return BinarySolution(
-        alpha,
-        rho,
-        solution.n_iter,
-        violation,
-        0.5 * float(alpha @ (G - 1.0)),
-        True,
-        True,
-        G,
-    )

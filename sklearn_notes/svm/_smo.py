@@ -42,6 +42,9 @@ free variables (``0 < alpha_i < C_i``), the decision function
 import numpy as np
 from numba import njit
 
+from ._kernels import matvec
+from ._polish import polish_dual
+
 __all__ = ["BinarySolution", "smo_pairs", "solve_binary"]
 
 # libsvm's TAU: curvature used when K_ii + K_jj - 2 K_ij <= 0 (non-PSD kernels, duplicate points).
@@ -79,8 +82,9 @@ def _in_low(a, c, y):
 BIG = 1e300
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True)
 def _update(F, Ki, Kj, step, n):
+    # (no fastmath: it let LLVM take K_i - K_j in float32, 1e-6 gradient drift in 40 updates)
     for c in range(n):
         F[c] -= step * (np.float64(Ki[c]) - np.float64(Kj[c]))
 
@@ -415,20 +419,6 @@ def _scatter(buffer, rows, cols, block):
             dst[cols[b]] = src[b]
 
 
-@njit(cache=True, nogil=True, fastmath=True)
-def _matvec(block, coef):
-    """block @ coef accumulated in float64 without a float64 copy of the float32 block (numpy's
-    mixed-type matmul made one: 1.4 of the 7.5 s of an rbf fit at n = 20,000)."""
-    out = np.zeros(block.shape[0])
-    for r in range(block.shape[0]):
-        row = block[r]
-        acc = 0.0
-        for c in range(row.shape[0]):
-            acc += row[c] * coef[c]
-        out[r] = acc
-    return out
-
-
 class _RowCache:
     """Kernel rows ``K[i, :]`` kept in a fixed float32 buffer, least recently used out.
 
@@ -556,6 +546,7 @@ def solve_binary(
     cache_size=200.0,
     shrinking=True,
     working_set_size=None,
+    polish=True,
     verbose=False,
 ):
     """Solve one binary C-SVM dual by working-set decomposition with an inner WSS2 SMO.
@@ -586,6 +577,10 @@ def solve_binary(
         working set smaller than the set of free support vectors keeps cycling them through the
         cache. Computing the whole float32 kernel matrix up front was 1.3-3x slower than rounds
         at n = 1,300-6,700: most of its rows belong to samples that never enter a working set.
+    polish : bool, default=True
+        After convergence, solve the KKT equations on the free multipliers exactly
+        (:func:`~sklearn_notes.svm._polish.polish_dual`) with their kernel rows from memory (the
+        whole matrix, or the row cache; skipped when they do not fit in it).
     verbose : bool, default=False
 
     Returns
@@ -633,7 +628,7 @@ def solve_binary(
             coef = y[sv] * alpha[sv]
             for start, stop, block in cache.blocks(inactive, sv):
                 rows = inactive[start:stop]
-                G[rows] = y[rows] * _matvec(block, coef) - 1.0
+                G[rows] = y[rows] * matvec(block, coef) - 1.0
         return np.arange(n)
 
     if n <= q:
@@ -641,9 +636,12 @@ def solve_binary(
         # itself, on the whole kernel matrix; no rounds, no row cache, no outer checks. (Measured on
         # digits, 45 pairs of ~270 samples: the round machinery was a fifth of the fit time.)
         every = np.arange(n)
-        n_iter, violation = smo_pairs(
-            kernel_rows(every, every), y, C, alpha, G, tol, max_iter, shrinking
-        )
+        K_whole = kernel_rows(every, every)
+        n_iter, violation = smo_pairs(K_whole, y, C, alpha, G, tol, max_iter, shrinking)
+        # The gradient afresh, G = y * (K (y alpha)) - 1 (one pass over K): the float32 kernel
+        # is symmetric only up to rounding (BLAS computes K_ij and K_ji apart), and SMO's updates
+        # read K by rows where this reads it by columns, which drifts G by ~1e-7 relative.
+        G = y * matvec(K_whole, y * alpha) - 1.0
         converged = violation < tol
         if hard and alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
             separable = converged = False
@@ -737,7 +735,18 @@ def solve_binary(
             print(f"round {n_round}: violation {violation:.3g}, active {n_act}, pairs {n_iter}")
     if hard and n_iter >= max_iter and not converged:
         separable = False
+    rho = _rho(alpha, G, y, C)
+    free = np.flatnonzero((alpha > 0) & (alpha < C))
+    if polish and converged and separable and free.size:
+        # The free multipliers' kernel rows, from memory: the whole matrix, else the row cache
+        # (complete rows: the cache keeps no partial row past the final un-shrinking).
+        rows = slots = None
+        if n <= q:
+            rows, slots = K_whole, free
+        elif free.size <= cache.buffer.shape[0]:
+            rows, slots = cache.buffer, cache.slots(free, np.arange(n))
+        polished = None if rows is None else polish_dual(rows, slots, y, C, alpha, G, tol)
+        if polished is not None:
+            alpha, G, rho, violation = polished
     objective = 0.5 * float(alpha @ (G - 1.0))
-    return BinarySolution(
-        alpha, _rho(alpha, G, y, C), n_iter, float(violation), objective, converged, separable, G
-    )
+    return BinarySolution(alpha, rho, n_iter, float(violation), objective, converged, separable, G)
