@@ -189,16 +189,26 @@ class KernelRows:
             K = np.matmul(A, B.T, out=out)
         if self.kernel in ("rbf", "gaussian"):
             # -gamma |x - x'|^2 = 2 gamma x.x' - gamma |x|^2 - gamma |x'|^2, clipped at 0 against
-            # round-off.
-            K -= self.sq_norms[rows][:, None]
-            K -= self.sq_norms[cols][None, :]
-            np.minimum(K, 0, out=K)
+            # round-off, in one pass (three numpy passes were 1.4 of the 3.4 ms of digits' matrix).
+            _shift_and_clip(K, self.sq_norms[rows], self.sq_norms[cols])
             np.exp(K, out=K)
         elif self.kernel == "poly":
             _integer_power(K, int(self.degree))
         elif self.kernel == "sigmoid":
             np.tanh(K, out=K)
         return K
+
+
+@njit(cache=True, nogil=True)
+def _shift_and_clip(K, sq_rows, sq_cols):
+    """K = min(K - sq_rows[:, None] - sq_cols[None, :], 0) in place, in that order of operations
+    (float32, as numpy's three passes would round)."""
+    for a in range(K.shape[0]):
+        row = K[a]
+        sa = sq_rows[a]
+        for b in range(row.shape[0]):
+            v = (row[b] - sa) - sq_cols[b]
+            row[b] = v if v < 0 else np.float32(0.0)
 
 
 @njit(cache=True, nogil=True)
