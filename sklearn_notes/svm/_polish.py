@@ -64,15 +64,18 @@ def _cho_solve(U, B):
     return X
 
 
-def _kkt_violation(alpha, G, y, C):
+@njit(cache=True, nogil=True)
+def _kkt_violation(alpha, G, y, C):  # pragma: no cover
     """m(alpha) - M(alpha), the largest KKT violation (0 or less at an exact optimum)."""
-    pos = y > 0
-    yg = -y * G
-    up = np.where(pos, alpha < C, alpha > 0)
-    low = np.where(pos, alpha > 0, alpha < C)
-    m = yg[up].max() if up.any() else -np.inf
-    M = yg[low].min() if low.any() else np.inf
-    return float(m - M)
+    m = -np.inf
+    M = np.inf
+    for t in range(alpha.shape[0]):
+        f = -y[t] * G[t]
+        if (alpha[t] < C[t]) if y[t] > 0 else (alpha[t] > 0):  # I_up
+            m = max(m, f)
+        if (alpha[t] > 0) if y[t] > 0 else (alpha[t] < C[t]):  # I_low
+            M = min(M, f)
+    return m - M
 
 
 @njit(cache=True, nogil=True)
@@ -323,7 +326,7 @@ def _polish_dual(K_rows, slots, y, C, alpha, G, tol):
     new_G[free] = G_F + y_F * K_d
     new_alpha = alpha.copy()
     new_alpha[free] = a_F
-    violation = _kkt_violation(new_alpha, new_G, y, C)
+    violation = float(_kkt_violation(new_alpha, new_G, y, C))
     if not violation < tol:
         return None
     solved = np.ones(n_free, dtype=bool)
