@@ -12,6 +12,12 @@ from sklearn_notes.svm._polish import polish_dual
 from sklearn_notes.svm._smo import solve_binary
 
 PARAMS = dict(gamma=0.5, degree=3, coef0=0.5)
+PROBLEMS = dict(
+    seed=st.integers(0, 10_000),
+    n=st.integers(8, 60),
+    C=st.floats(0.1, 10.0),
+    kernel=st.sampled_from(["linear", "poly", "rbf"]),
+)
 
 
 def _problem(seed, n, d=3):
@@ -43,12 +49,7 @@ def _float64_kkt(alpha, y, C, K):
 
 
 @settings(max_examples=30, deadline=None)
-@given(
-    seed=st.integers(0, 10_000),
-    n=st.integers(8, 60),
-    C=st.floats(0.1, 10.0),
-    kernel=st.sampled_from(["linear", "poly", "rbf"]),
-)
+@given(**PROBLEMS)
 def test_polish_solves_the_kkt_equations_exactly(seed, n, C, kernel):
     X, y = _problem(seed, n)
     C = np.full(n, C)
@@ -73,12 +74,7 @@ def test_polish_solves_the_kkt_equations_exactly(seed, n, C, kernel):
 
 
 @settings(max_examples=20, deadline=None)
-@given(
-    seed=st.integers(0, 10_000),
-    n=st.integers(8, 60),
-    C=st.floats(0.1, 10.0),
-    kernel=st.sampled_from(["linear", "poly", "rbf"]),
-)
+@given(**PROBLEMS)
 def test_polish_reaches_the_exact_optimum_far_below_tol(seed, n, C, kernel):
     # Once SMO has found the optimum's face (tol=1e-5 here), the polished alpha satisfies every
     # KKT condition of the solver's dual to 1e-10 (in float64), while SMO itself stops at tol.
