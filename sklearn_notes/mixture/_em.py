@@ -33,17 +33,10 @@ from dataclasses import dataclass, field
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from threadpoolctl import ThreadpoolController
+
+from ..utils._threads import limit_blas
 
 __all__ = ["BaseEM", "EMRun"]
-
-_CONTROLLER = []  # one ThreadpoolController, built on first use (discovering libraries is slow)
-
-
-def _limit_blas(limit):
-    if not _CONTROLLER:
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=limit, user_api="blas")
 
 
 @dataclass
@@ -182,7 +175,7 @@ class BaseEM(BaseEstimator, metaclass=ABCMeta):
         limit = self._blas_threads(X)
         if limit is None:
             return self._fit_em_runs(X, sample_weight)
-        with _limit_blas(limit):
+        with limit_blas(limit):
             return self._fit_em_runs(X, sample_weight)
 
     def _fit_em_runs(self, X, sample_weight):

@@ -36,8 +36,9 @@ from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ..utils._threads import limit_blas
 from ..utils._validation import check_sample_weight
-from ._em import BaseEM, _limit_blas
+from ._em import BaseEM
 
 __all__ = ["KMeansEM", "kmeans_plusplus"]
 
@@ -211,7 +212,7 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
         previous = numba.get_num_threads()
         numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, _openmp_effective_n_threads()))
         try:
-            with _limit_blas(1):
+            with limit_blas(1):
                 _blocks_in_parallel(*args, block_sums, block_weights, _CHUNK_ROWS)
         finally:
             numba.set_num_threads(previous)

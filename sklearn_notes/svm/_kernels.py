@@ -25,14 +25,14 @@ from sklearn.metrics.pairwise import (
     rbf_kernel,
     sigmoid_kernel,
 )
-from threadpoolctl import ThreadpoolController
+
+from ..utils._threads import limit_blas
 
 __all__ = ["KERNELS", "KernelRows", "kernel_matrix", "resolve_gamma"]
 
 # Below this many multiply-adds a block is computed on one BLAS thread: waking threads costs more
 # than the product (35x slower blocks measured for 300 x 300 x 64 on a busy 2-core machine).
 SINGLE_THREAD_FLOPS = 2**24
-_THREADPOOLS = ThreadpoolController()
 
 #: Kernel names accepted by :class:`~sklearn_notes.svm.KernelSVC`; "gaussian" is the notes' name of
 # RBF.
@@ -183,7 +183,7 @@ class KernelRows:
             return out
         A, B = self.A[rows], self.B[cols]
         if len(rows) * len(cols) * X.shape[1] < SINGLE_THREAD_FLOPS:
-            with _THREADPOOLS.limit(limits=1, user_api="blas"):
+            with limit_blas(1):
                 K = np.matmul(A, B.T, out=out)
         else:
             K = np.matmul(A, B.T, out=out)

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
-from ._kernels import _THREADPOOLS
+from ..utils._threads import limit_blas
 
 __all__ = ["polish_dual"]
 
@@ -283,7 +283,7 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol):
         return _polish_dual(K_rows, slots, y, C, alpha, G, tol)
     # One BLAS thread for the factorization: on a busy 2-core machine a 2-thread dpotrf of size
     # 300 took 0.26 s instead of 0.5 ms.
-    with _THREADPOOLS.limit(limits=1, user_api="blas"):
+    with limit_blas(1):
         return _polish_dual(K_rows, slots, y, C, alpha, G, tol)
 
 

@@ -43,7 +43,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import matvec
-from ._polish import polish_dual
+from ._polish import _kkt_violation, polish_dual
 
 __all__ = ["BinarySolution", "smo_pairs", "solve_binary"]
 
@@ -661,10 +661,7 @@ def solve_binary(
                 kept = np.empty(0, dtype=np.intp)
                 if n_iter < max_iter:
                     continue
-                up, low, yg = _violations(alpha, G, y, C)
-                m = yg[up].max() if up.any() else -np.inf
-                M = yg[low].min() if low.any() else np.inf
-                violation = m - M
+                violation = _kkt_violation(alpha, G, y, C)
             converged = violation < tol
             break
         if shrinking and not unshrunk and violation < 10 * tol and len(active) < n:
