@@ -134,11 +134,19 @@ def _finish(
         total += z[a]
     d[q] = s - total
     a_F = np.empty(n_free)
+    total = 0.0
     for a in range(n_free):
         f = free[a]
         # round-off (and the pinned) onto the box
         a_F[a] = min(max(alpha[f] + y[f] * d[a], 0.0), C[f])
         d[a] = y[f] * (a_F[a] - alpha[f])
+        if a != q:
+            total += d[a]
+    # ... and what that clipping moved back onto q (deepest inside its box): sum d = s exactly
+    d[q] = s - total
+    f = free[q]
+    a_F[q] = min(max(alpha[f] + y[f] * d[q], 0.0), C[f])
+    d[q] = y[f] * (a_F[q] - alpha[f])
     # 4. f(alpha + D) - f(alpha) = G_F.D_F + 1/2 d^T K_FF d with D_F = y_F d, in float64.
     K_d = K_FF @ d
     change = 0.0
@@ -171,7 +179,7 @@ def _finish(
     return True, new_alpha, new_G, rho / count, violation
 
 
-def polish_dual(K_rows, slots, y, C, alpha, G, tol):
+def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
     """Solve the KKT equations on SMO's free set exactly; keep the result if it is still optimal.
 
     With the free set :math:`F` and the bound multipliers :math:`B` of SMO's solution fixed, and
@@ -243,6 +251,14 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol):
         Gradient :math:`Q \\alpha - 1` at ``alpha``.
     tol : float
         The solver's tolerance on :math:`m - M`.
+    partial : bool, default=False
+        Newton step of the solver instead of a final polish: the active-set loop's last point
+        is kept when the loop cannot reach the face's minimizer (out of steps, or blocked by the
+        eliminated multiplier), the KKT condition 2 is not asked for (``tol`` is ignored), and
+        ``G_F`` is taken from ``G`` rather than recomputed from the rows -- so ``K_rows`` may
+        hold the active columns only (a shrunk problem: ``y, C, alpha, G`` then are the active
+        ones too). Condition 1 and 3 still hold: the step is a descent step inside the box.
+
     Returns
     -------
     alpha, G : ndarray of shape (n,)
@@ -255,7 +271,7 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol):
         Their largest KKT violation :math:`\\max(m - M, 0)`.
 
     ``None`` is returned instead when the polish is rejected (SMO's solution is then the
-    answer).
+    answer), or, with ``partial``, when no step was possible.
 
     Examples
     --------
@@ -279,15 +295,17 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol):
     >>> bool(violation < 1e-12)  # ... and every other KKT condition holds: the exact optimum
     True
     """
+    if partial:
+        tol = np.inf
     if slots.shape[0] < SINGLE_THREAD_FREE:
-        return _polish_dual(K_rows, slots, y, C, alpha, G, tol)
+        return _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial)
     # One BLAS thread for the factorization: on a busy 2-core machine a 2-thread dpotrf of size
     # 300 took 0.26 s instead of 0.5 ms.
     with limit_blas(1):
-        return _polish_dual(K_rows, slots, y, C, alpha, G, tol)
+        return _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial)
 
 
-def _polish_dual(K_rows, slots, y, C, alpha, G, tol):
+def _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial):
     is_free = (alpha > 0) & (alpha < C)
     free = np.flatnonzero(is_free)
     if free.size == 0:
@@ -303,9 +321,13 @@ def _polish_dual(K_rows, slots, y, C, alpha, G, tol):
     q = int(np.argmax(np.minimum(alpha[free], C[free] - alpha[free])))
     K_FF, K_beta, B = _free_system(K_rows, slots, free, beta, q)
     y_F = y[free]
+    if partial:
+        K_beta = y_F * (G[free] + 1.0)  # (the solver's G: the rows may miss shrunk columns)
     G_F = y_F * K_beta - 1.0
     b = float(np.mean(y_F - K_beta))  # SMO's b, least-squares over the free equations
-    s = -beta.sum()
+    # The step restores sum y alpha = 0 -- a partial step keeps it (the solver's round-off
+    # aside): its alpha may be the active part of a shrunk problem, whose sum is not zero.
+    s = 0.0 if partial else -beta.sum()
     r = y_F - K_beta - b
     rest = np.delete(np.arange(n_free), q)
     k = K_FF[rest, q]
@@ -340,18 +362,24 @@ def _polish_dual(K_rows, slots, y, C, alpha, G, tol):
         a_q_new = alpha[free[q]] + y_F[q] * (s - z.sum())
         out = (a_new < -slack) | (a_new > C_P + slack)
         out[pinned] = False
+        q_out = a_q_new < -slack or a_q_new > C[free[q]] + slack
         if not out.any():
-            if a_q_new < -slack or a_q_new > C[free[q]] + slack:
-                return None  # (q, eliminated, cannot be pinned)
+            if q_out:  # (q, eliminated, cannot be pinned)
+                if not partial:
+                    return None
+                z = z_cur
             break
         # largest step t in [0, 1] from a_cur towards a_new that keeps the leavers in the box
         with np.errstate(divide="ignore", invalid="ignore"):
             step = np.where(a_new < 0, a_cur / (a_cur - a_new), (C_P - a_cur) / (a_new - a_cur))
         t = step[out].min()
-        if a_q_new < -slack or a_q_new > C[free[q]] + slack:
+        if q_out:
             bound_q = 0.0 if a_q_new < 0 else C[free[q]]
             if (bound_q - a_q_cur) / (a_q_new - a_q_cur) <= t:
-                return None  # (q blocks first: it cannot be pinned)
+                if not partial:
+                    return None  # (q blocks first: it cannot be pinned)
+                z = z_cur
+                break
         z_cur = z_cur + t * (z - z_cur)
         new = np.flatnonzero(out & (step <= t))
         pinned = np.concatenate([pinned, new])
@@ -360,6 +388,10 @@ def _polish_dual(K_rows, slots, y, C, alpha, G, tol):
         E[new, np.arange(new.size)] = 1.0
         Z = np.column_stack([Z, _cho_solve(U, E)])
     else:
+        if not partial:
+            return None
+        z = z_cur
+    if partial and not z.any():
         return None
     solved = np.ones(n_free, dtype=np.bool_)
     solved[rest[P][pinned]] = False

@@ -163,3 +163,51 @@ def test_solve_binary_polishes_only_converged_solutions_whose_rows_fit():
     part = solve_binary(rows, y, C, working_set_size=16)
     assert _float64_kkt(part.alpha, y, C, K)[1] < 1e-8
     np.testing.assert_allclose(part.alpha, sol.alpha, atol=1e-8)
+
+
+@settings(max_examples=30, deadline=None)
+@given(**PROBLEMS, shrunk=st.integers(0, 20))
+def test_newton_step_is_a_descent_step_inside_the_box(seed, n, C, kernel, shrunk):
+    # The solver's Newton step (polish_dual with partial=True) from a point where SMO stopped
+    # early: inside the box, sum y alpha kept, the objective lower, the returned gradient that of
+    # the returned alpha -- also on the active part of a shrunk problem, whose rows hold the
+    # active columns only: the same step there.
+    X, y = _problem(seed, n)
+    C = np.full(n, C)
+    rows, every = KernelRows(X, kernel, **PARAMS), np.arange(n)
+    K32 = np.triu(rows(every, every))
+    K32 += np.triu(K32, 1).T  # exactly symmetric (BLAS rounds K_ij and K_ji apart)
+    K = K32.astype(np.float64)
+    sol = solve_binary(rows, y, C, tol=0.5, polish=False)
+    G0 = y * (K @ (y * sol.alpha)) - 1.0
+    free = np.flatnonzero((sol.alpha > 0) & (sol.alpha < C))
+    assume(free.size)
+    step = polish_dual(K32, free, y, C, sol.alpha, G0, np.nan, partial=True)
+    assume(step is not None)  # (no move: the point already is the face's minimizer)
+    a, G = step[0], step[1]
+
+    def objective(alpha):
+        return 0.5 * (y * alpha) @ K @ (y * alpha) - alpha.sum()
+
+    assert np.all((a >= 0) & (a <= C))
+    assert abs(a @ y - sol.alpha @ y) <= 1e-12 * (1 + a.sum())
+    assert objective(a) <= objective(sol.alpha) + 1e-12 * abs(objective(sol.alpha))
+    np.testing.assert_allclose(G, y * (K @ (y * a)) - 1.0, rtol=1e-9, atol=1e-9)
+    # shrunk: bound multipliers set aside (inactive); the rows on the active columns only
+    bound = np.setdiff1d(every, free)
+    out = np.random.RandomState(seed).permutation(bound)[: min(shrunk, bound.size)]
+    active = np.setdiff1d(every, out)
+    position = np.searchsorted(active, free)
+    part = polish_dual(
+        K32[np.ix_(free, active)],
+        np.arange(free.size),
+        y[active],
+        C[active],
+        sol.alpha[active],
+        G0[active],
+        np.nan,
+        partial=True,
+    )
+    assert np.array_equal(active[position], free)
+    np.testing.assert_allclose(part[0], a[active], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(part[1], G[active], rtol=1e-12, atol=1e-12)
