@@ -668,14 +668,19 @@ def solve_binary(
         # digits, 45 pairs of ~270 samples: the round machinery was a fifth of the fit time.)
         every = np.arange(n)
         K_whole = kernel_rows(every, every)
+        cap = INNER_MAX * n
         while True:
             it, violation = smo_pairs(
-                K_whole, y, C, alpha, G, tol, min(max_iter - n_iter, INNER_MAX * n), shrinking
+                K_whole, y, C, alpha, G, tol, min(max_iter - n_iter, cap), shrinking
             )
             n_iter += it
-            if violation < tol or n_iter >= max_iter or not newton_step(K_whole):
+            if violation < tol or n_iter >= max_iter:
                 break
-            n_newton += 1
+            if newton_step(K_whole):
+                n_newton += 1
+            else:
+                # No descent along the face (a non-PSD kernel's saddle): SMO alone, to the end.
+                cap = max_iter
         # The gradient afresh, G = y * (K (y alpha)) - 1 (one pass over K): the float32 kernel
         # is symmetric only up to rounding (BLAS computes K_ij and K_ji apart), and SMO's updates
         # read K by rows where this reads it by columns, which drifts G by ~1e-7 relative.

@@ -131,3 +131,22 @@ def test_newton_steps_cut_the_pair_updates_where_smo_stalls(options, monkeypatch
     assert newton.objective == pytest.approx(smo.objective, rel=1e-6)
     K = rows(np.arange(300), np.arange(300)).astype(np.float64)  # the solver's kernel
     assert _kkt_violation(newton.alpha, y, C, K) < 1e-3
+
+
+@pytest.mark.parametrize("options", [dict(), dict(working_set_size=64)])
+def test_solve_binary_converges_when_a_newton_step_is_refused(options, monkeypatch):
+    # A refused step (a non-PSD kernel's saddle: the objective would rise) leaves SMO to finish.
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 20)
+    y = np.where(X[:, 0] + 2 * rng.randn(300) > 0, 1.0, -1.0)
+    rows, C = KernelRows(X, "linear"), np.full(300, 10.0)
+    polish = _smo.polish_dual
+    monkeypatch.setattr(
+        _smo, "polish_dual", lambda *a, partial=False: None if partial else polish(*a)
+    )
+    refused = solve_binary(rows, y, C, **options)
+    monkeypatch.setattr(_smo, "INNER_MAX", 10**9)
+    smo = solve_binary(rows, y, C, **options)
+    assert refused.converged and refused.n_newton == 0
+    assert refused.n_iter >= smo.n_iter / 2  # it did go on with SMO
+    assert refused.objective == pytest.approx(smo.objective, rel=1e-6)
