@@ -5,8 +5,8 @@ import pytest
 from scipy.optimize import minimize
 from sklearn.metrics.pairwise import rbf_kernel
 
-from sklearn_notes.svm._kernels import KernelRows
 from sklearn_notes.svm import _smo
+from sklearn_notes.svm._kernels import KernelRows
 from sklearn_notes.svm._smo import smo_pairs, solve_binary
 
 
