@@ -617,8 +617,9 @@ def solve_binary(
     alpha = np.zeros(n)
     G = -np.ones(n)
     active = np.arange(n)
-    cache = _RowCache(kernel_rows, n, cache_size, q)
-    K_scratch = np.empty(q * q, dtype=np.float32)
+    if n > q:  # (a whole-problem solve reads its one matrix: no row cache, no gathers)
+        cache = _RowCache(kernel_rows, n, cache_size, q)
+        K_scratch = np.empty(q * q, dtype=np.float32)
     kept = np.empty(0, dtype=np.intp)
     n_iter = 0
     n_round = 0
@@ -782,7 +783,7 @@ def solve_binary(
             )
     if hard and n_iter >= max_iter and not converged:
         separable = False
-    rho = _rho(alpha, G, y, C)
+    rho = None
     free = np.flatnonzero((alpha > 0) & (alpha < C))
     if polish and converged and separable and free.size:
         # The free multipliers' kernel rows, from memory: the whole matrix, else the row cache
@@ -795,6 +796,8 @@ def solve_binary(
         polished = None if rows is None else polish_dual(rows, slots, y, C, alpha, G, tol)
         if polished is not None:
             alpha, G, rho, violation = polished
+    if rho is None:
+        rho = _rho(alpha, G, y, C)
     objective = 0.5 * float(alpha @ (G - 1.0))
     return BinarySolution(
         alpha, rho, n_iter, float(violation), objective, converged, separable, G, n_newton
