@@ -664,9 +664,10 @@ def solve_binary(
         return step is not None
 
     if n <= q:
-        # The working set is the whole problem: one SMO call, which shrinks and un-shrinks by
-        # itself, on the whole kernel matrix; no rounds, no row cache, no outer checks. (Measured on
-        # digits, 45 pairs of ~270 samples: the round machinery was a fifth of the fit time.)
+        # The working set is the whole problem: SMO on the whole kernel matrix, which shrinks and
+        # un-shrinks by itself; no rounds, no row cache, no outer checks (measured on digits, 45
+        # pairs of ~270 samples: the round machinery was a fifth of the fit time). One call, unless
+        # it stalls: calls of at most INNER_MAX * n pair updates with Newton steps between.
         every = np.arange(n)
         K_whole = kernel_rows(every, every)
         cap = INNER_MAX * n
