@@ -652,6 +652,8 @@ def solve_binary(
         elif not 0 < free.size <= cache.buffer.shape[0]:
             return False
         elif len(active) < n:
+            # Shrunk: the rows hold valid values on the active columns only, so the step reads a
+            # copy of those (at most the cache's size: the free rows fit in it).
             slots = cache.slots(active[free], active)
             rows, slots = cache.buffer[np.ix_(slots, active)], np.arange(free.size)
         else:
