@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 from scipy.optimize import minimize
+from sklearn.datasets import make_classification
 from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_notes.svm import _smo
 from sklearn_notes.svm._kernels import KernelRows
@@ -150,3 +152,38 @@ def test_solve_binary_converges_when_a_newton_step_is_refused(options, monkeypat
     assert refused.converged and refused.n_newton == 0
     assert refused.n_iter >= smo.n_iter / 2  # it did go on with SMO
     assert refused.objective == pytest.approx(smo.objective, rel=1e-6)
+
+
+def _rank_deficient_linear(seed):
+    # 40 features of which 5 informative (and 2 redundant): SMO's free set at tol = 1e-3 holds
+    # multipliers that sit at a bound at the optimum, so the first polish falls short of it.
+    X, y = make_classification(n_samples=400, n_features=40, n_informative=5, random_state=seed)
+    X = StandardScaler().fit_transform(X)
+    return KernelRows(X, "linear"), np.where(y == 1, 1.0, -1.0), np.full(400, 1.0)
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_a_polish_short_of_the_optimum_is_retried_after_more_smo(seed, monkeypatch):
+    rows, y, C = _rank_deficient_linear(seed)
+    K = rows(np.arange(400), np.arange(400)).astype(np.float64)
+    sol = solve_binary(rows, y, C)
+    assert sol.converged and _kkt_violation(sol.alpha, y, C, K) < 1e-9  # the exact optimum
+    monkeypatch.setattr(_smo, "RETRY_TOL", 1.0)  # the retry at tol itself: no new face
+    once = solve_binary(rows, y, C)
+    assert 1e-4 < _kkt_violation(once.alpha, y, C, K) < 1e-3
+    assert sol.objective < once.objective
+
+
+def test_a_retry_out_of_budget_returns_the_solution_at_tol(monkeypatch):
+    rows, y, C = _rank_deficient_linear(4)
+    K = rows(np.arange(400), np.arange(400)).astype(np.float64)
+    monkeypatch.setattr(_smo, "RETRY_TOL", 1e-30)  # unreachable: the retry spends its budget
+    sol = solve_binary(rows, y, C)
+    assert sol.converged and sol.violation < 1e-3
+    # alpha, G, rho and the objective returned are one consistent state, valid at tol
+    G = y * (K @ (y * sol.alpha)) - 1.0
+    np.testing.assert_allclose(sol.G, G, atol=1e-9)
+    assert _kkt_violation(sol.alpha, y, C, K) < 1e-3
+    assert sol.objective == pytest.approx(0.5 * sol.alpha @ (G - 1.0), rel=1e-12)
+    free = (sol.alpha > 0) & (sol.alpha < C)
+    assert sol.rho == pytest.approx(np.mean((y * G)[free]), abs=1e-6)
