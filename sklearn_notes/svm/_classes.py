@@ -154,7 +154,8 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         Stopping tolerance of SMO on the maximal KKT violation ``m(alpha) - M(alpha)``. SMO's
         solution is then polished: the KKT equations on its free multipliers are solved exactly
         (float64), which gives the exact optimum whenever SMO has found the optimum's free set
-        (see ``sklearn_notes.svm._polish``).
+        (see ``sklearn_notes.svm._polish``); when it has not, SMO goes on to ``tol / 100`` once
+        and the polish is tried again.
     cache_size : float, default=200
         Size of the kernel row cache, in MB.
     class_weight : dict or "balanced", default=None
