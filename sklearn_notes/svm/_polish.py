@@ -187,21 +187,19 @@ def _finish(
     of every multiplier (must be below tol); rho over the solved equations."""
     n_free = free.shape[0]
     d = np.zeros(n_free)
-    total = 0.0
     for a in range(positions.shape[0]):
         d[positions[a]] = z[a]
-        total += z[a]
-    d[q] = s - total
     a_F = np.empty(n_free)
     total = 0.0
     for a in range(n_free):
+        if a == q:
+            continue
         f = free[a]
         # round-off (and the pinned) onto the box
         a_F[a] = min(max(alpha[f] + y[f] * d[a], 0.0), C[f])
         d[a] = y[f] * (a_F[a] - alpha[f])
-        if a != q:
-            total += d[a]
-    # ... and what that clipping moved back onto q (deepest inside its box): sum d = s exactly
+        total += d[a]
+    # q (deepest inside its box) closes sum d = s exactly, what the clipping moved included
     d[q] = s - total
     f = free[q]
     a_F[q] = min(max(alpha[f] + y[f] * d[q], 0.0), C[f])
@@ -285,9 +283,9 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
        stationary point of the face a saddle).
 
     The kernel is the solver's own: the float32 rows ``K_rows[slots]`` of the free multipliers
-    (held in memory by the solver), with all arithmetic in float64. The polished ``alpha`` is the exact
-    optimum of the dual the solver works on -- whose kernel values are rounded to float32, as in
-    libsvm's cache, a relative 6e-8 --, and every gradient entry is consistent with it.
+    (held in memory by the solver), with all arithmetic in float64. The polished ``alpha`` is the
+    exact optimum of the dual the solver works on -- whose kernel values are rounded to float32,
+    as in libsvm's cache, a relative 6e-8 --, and every gradient entry is consistent with it.
 
     Cost: one Cholesky (``|F|^3 / 3``), two passes over the free rows (``2 |F| n``) and O(n)
     bookkeeping. Measured (quiet 2-core machine, best of 7 interleaved fits, C = 1, tol = 1e-3):
@@ -364,6 +362,58 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
         return _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial)
 
 
+def _pin_steps(U, u, a_P, y_P, C_P, a_q, y_q, C_q, s, slack, partial):
+    """Step 3 of the polish when the face's minimizer ``u`` (``B_PP u = g_P``) leaves the box: the
+    primal active-set loop. Returns ``(z, pinned)`` -- the point reached and the positions in P
+    pinned at a bound -- or None when it cannot reach the minimizer (out of steps, or blocked by
+    the eliminated multiplier q, which cannot be pinned); with ``partial``, the last point reached
+    is returned instead."""
+    n_P = u.size
+    pinned = np.empty(0, dtype=np.intp)  # positions in P
+    to_upper = np.empty(0, dtype=bool)  # pinned at C (else at 0)
+    Z = np.empty((n_P, 0))  # B_PP^-1 E_R: the columns of the inverse of the pinned ones
+    z_cur = np.zeros(n_P)  # the current point (SMO's), inside the box
+    for _ in range(MAX_PIN_STEPS):
+        # The face's minimizer: B z + E_R lam = g, E_R^T z = t (the pinned on their bound), by the
+        # Schur complement E_R^T B^-1 E_R. Then the primal active-set step: move towards it as far
+        # as the box allows (the objective decreases along the way, K being PSD) and pin the
+        # multipliers that block the step.
+        target = np.where(to_upper, C_P[pinned] - a_P[pinned], -a_P[pinned])  # alpha's step
+        z = u
+        if pinned.size:
+            try:
+                lam = np.linalg.solve(Z[pinned], u[pinned] - y_P[pinned] * target)
+            except np.linalg.LinAlgError:
+                return None
+            z = u - Z @ lam
+        a_cur, a_new = a_P + y_P * z_cur, a_P + y_P * z
+        a_q_cur = a_q + y_q * (s - z_cur.sum())
+        a_q_new = a_q + y_q * (s - z.sum())
+        out = (a_new < -slack) | (a_new > C_P + slack)
+        out[pinned] = False
+        q_out = a_q_new < -slack or a_q_new > C_q + slack
+        if not out.any():
+            if q_out:  # (q, eliminated, cannot be pinned)
+                return (z_cur, pinned) if partial else None
+            return z, pinned
+        # largest step t in [0, 1] from a_cur towards a_new that keeps the leavers in the box
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(a_new < 0, a_cur / (a_cur - a_new), (C_P - a_cur) / (a_new - a_cur))
+        t = step[out].min()
+        if q_out:
+            bound_q = 0.0 if a_q_new < 0 else C_q
+            if (bound_q - a_q_cur) / (a_q_new - a_q_cur) <= t:  # (q blocks first)
+                return (z_cur, pinned) if partial else None
+        z_cur = z_cur + t * (z - z_cur)
+        new = np.flatnonzero(out & (step <= t))
+        pinned = np.concatenate([pinned, new])
+        to_upper = np.concatenate([to_upper, a_new[new] > C_P[new]])
+        E = np.zeros((n_P, new.size))
+        E[new, np.arange(new.size)] = 1.0
+        Z = np.column_stack([Z, _cho_solve(U, E)])
+    return (z_cur, pinned) if partial else None
+
+
 def _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial):
     # 1. Eliminating the equality constraint with the free multiplier q deepest inside its box,
     #    d_q = s - sum of the others (s = -1^T beta), the reduced matrix B = N^T K_FF N,
@@ -382,60 +432,15 @@ def _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial):
     U, P = factor  # positions in rest
     y_P, a_P, C_P = y_F[rest[P]], alpha[free[rest[P]]], C[free[rest[P]]]
     u = _cho_solve(U, g[P]) if P.size else np.empty(0)
-    pinned = np.empty(0, dtype=np.intp)  # positions in P
-    to_upper = np.empty(0, dtype=bool)  # pinned at C (else at 0)
-    Z = np.empty((P.size, 0))  # B_PP^-1 E_R: the columns of the inverse of the pinned ones
-    z_cur = np.zeros(P.size)  # the current point (SMO's), inside the box
-    if _inside(u, a_P, y_P, C_P, alpha[free[q]], y_F[q], C[free[q]], s, slack):
+    a_q, y_q, C_q = alpha[free[q]], y_F[q], C[free[q]]
+    if _inside(u, a_P, y_P, C_P, a_q, y_q, C_q, s, slack):
         z = u  # (the usual case, checked in one compiled pass: no multiplier leaves the box)
+        pinned = np.empty(0, dtype=np.intp)
     else:
-        for _ in range(MAX_PIN_STEPS):
-            # 3. The face's minimizer: B z + E_R lam = g, E_R^T z = t (the pinned on their bound), by
-            #    the Schur complement E_R^T B^-1 E_R. Then the primal active-set step: move towards it
-            #    as far as the box allows (the objective decreases along the way, K being PSD) and pin
-            #    the multipliers that block the step.
-            target = np.where(to_upper, C_P[pinned] - a_P[pinned], -a_P[pinned])  # alpha's step
-            z = u
-            if pinned.size:
-                try:
-                    lam = np.linalg.solve(Z[pinned], u[pinned] - y_P[pinned] * target)
-                except np.linalg.LinAlgError:
-                    return None
-                z = u - Z @ lam
-            a_cur, a_new = a_P + y_P * z_cur, a_P + y_P * z
-            a_q_cur = alpha[free[q]] + y_F[q] * (s - z_cur.sum())
-            a_q_new = alpha[free[q]] + y_F[q] * (s - z.sum())
-            out = (a_new < -slack) | (a_new > C_P + slack)
-            out[pinned] = False
-            q_out = a_q_new < -slack or a_q_new > C[free[q]] + slack
-            if not out.any():
-                if q_out:  # (q, eliminated, cannot be pinned)
-                    if not partial:
-                        return None
-                    z = z_cur
-                break
-            # largest step t in [0, 1] from a_cur towards a_new that keeps the leavers in the box
-            with np.errstate(divide="ignore", invalid="ignore"):
-                step = np.where(a_new < 0, a_cur / (a_cur - a_new), (C_P - a_cur) / (a_new - a_cur))
-            t = step[out].min()
-            if q_out:
-                bound_q = 0.0 if a_q_new < 0 else C[free[q]]
-                if (bound_q - a_q_cur) / (a_q_new - a_q_cur) <= t:
-                    if not partial:
-                        return None  # (q blocks first: it cannot be pinned)
-                    z = z_cur
-                    break
-            z_cur = z_cur + t * (z - z_cur)
-            new = np.flatnonzero(out & (step <= t))
-            pinned = np.concatenate([pinned, new])
-            to_upper = np.concatenate([to_upper, a_new[new] > C_P[new]])
-            E = np.zeros((P.size, new.size))
-            E[new, np.arange(new.size)] = 1.0
-            Z = np.column_stack([Z, _cho_solve(U, E)])
-        else:
-            if not partial:
-                return None
-            z = z_cur
+        pinned_step = _pin_steps(U, u, a_P, y_P, C_P, a_q, y_q, C_q, s, slack, partial)
+        if pinned_step is None:
+            return None
+        z, pinned = pinned_step
     if partial and not z.any():
         return None
     solved = np.ones(n_free, dtype=np.bool_)

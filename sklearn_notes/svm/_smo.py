@@ -633,7 +633,8 @@ def solve_binary(
     converged = separable = True
 
     def unshrink():
-        # Rebuild G of the inactive variables from the support vectors: G = y * (K (y alpha)) - 1.
+        # Rebuild G of the inactive variables from the support vectors: G = y * (K (y alpha)) - 1;
+        # the cached rows computed on the active columns only are stale from now on.
         inactive = np.setdiff1d(np.arange(n), active, assume_unique=True)
         sv = np.flatnonzero(alpha > 0)
         if inactive.size:
@@ -641,9 +642,24 @@ def solve_binary(
             for start, stop, block in cache.blocks(inactive, sv):
                 rows = inactive[start:stop]
                 G[rows] = y[rows] * matvec(block, coef) - 1.0
+        cache.reset()
         return np.arange(n)
 
-    def newton_step(K_whole=None):
+    def free_rows(free):
+        # The kernel rows of the free multipliers (positions ``free`` in the active set), from
+        # memory, as (rows, slots): the whole matrix, else the row cache -- None when they do not
+        # fit in it. A shrunk problem's cached rows hold valid values on the active columns only,
+        # so those are copied (at most the cache's size).
+        if n <= q:
+            return K_whole, free
+        if free.size > cache.buffer.shape[0]:
+            return None
+        slots = cache.slots(active[free], active)
+        if len(active) < n:
+            return cache.buffer[np.ix_(slots, active)], np.arange(free.size)
+        return cache.buffer, slots
+
+    def newton_step():
         # SMO stopped on its cap of pair updates: its linear rate is slow on this problem (a free
         # set whose kernel block is ill-conditioned: a linear kernel with about d free vectors).
         # Jump along the face of the active problem's free multipliers to its minimizer, as far
@@ -651,20 +667,10 @@ def solve_binary(
         # from there.
         a_act, C_act = alpha[active], C[active]
         free = np.flatnonzero((a_act > 0) & (a_act < C_act))
-        if K_whole is not None:
-            rows, slots = K_whole, free
-        elif not 0 < free.size <= cache.buffer.shape[0]:
+        found = free_rows(free) if free.size else None
+        if found is None:
             return False
-        elif len(active) < n:
-            # Shrunk: the rows hold valid values on the active columns only, so the step reads a
-            # copy of those (at most the cache's size: the free rows fit in it).
-            slots = cache.slots(active[free], active)
-            rows, slots = cache.buffer[np.ix_(slots, active)], np.arange(free.size)
-        else:
-            rows, slots = cache.buffer, cache.slots(free, active)
-        if free.size == 0:
-            return False
-        step = polish_dual(rows, slots, y[active], C_act, a_act, G[active], tol, partial=True)
+        step = polish_dual(*found, y[active], C_act, a_act, G[active], tol, partial=True)
         if step is not None:
             alpha[active], G[active] = step[0], step[1]
         return step is not None
@@ -675,10 +681,11 @@ def solve_binary(
     stop_tol, budget, saved = tol, max_iter, None
     while True:
         if n <= q:
-            # The working set is the whole problem: SMO on the whole kernel matrix, which shrinks and
-            # un-shrinks by itself; no rounds, no row cache, no outer checks (measured on digits, 45
-            # pairs of ~270 samples: the round machinery was a fifth of the fit time). One call, unless
-            # it stalls: calls of at most INNER_MAX * n pair updates with Newton steps between.
+            # The working set is the whole problem: SMO on the whole kernel matrix, which shrinks
+            # and un-shrinks by itself; no rounds, no row cache, no outer checks (measured on
+            # digits, 45 pairs of ~270 samples: the round machinery was a fifth of the fit time).
+            # One call, unless it stalls: calls of at most INNER_MAX * n pair updates with Newton
+            # steps between.
             if K_whole is None:
                 every = np.arange(n)
                 K_whole = kernel_rows(every, every)
@@ -690,14 +697,15 @@ def solve_binary(
                 n_iter += it
                 if violation < stop_tol or n_iter >= budget:
                     break
-                if newton_step(K_whole):
+                if newton_step():
                     n_newton += 1
                 else:
                     # No descent along the face (a non-PSD kernel's saddle): SMO alone, to the end.
                     cap = budget
-            # The gradient afresh, G = y * (K (y alpha)) - 1 (one pass over K): the float32 kernel
-            # is symmetric only up to rounding (BLAS computes K_ij and K_ji apart), and SMO's updates
-            # read K by rows where this reads it by columns, which drifts G by ~1e-7 relative.
+            # The gradient afresh, G = y * (K (y alpha)) - 1 (one pass over K): the float32
+            # kernel is symmetric only up to rounding (BLAS computes K_ij and K_ji apart), and
+            # SMO's updates read K by rows where this reads it by columns, which drifts G by ~1e-7
+            # relative.
             G = y * matvec(K_whole, y * alpha) - 1.0
             converged = violation < stop_tol
             if hard and alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
@@ -714,7 +722,6 @@ def solve_binary(
                     # Final un-shrinking check: optimality must hold on every variable.
                     active = unshrink()
                     unshrunk = True
-                    cache.reset()
                     kept = np.empty(0, dtype=np.intp)
                     if n_iter < budget:
                         continue
@@ -726,7 +733,6 @@ def solve_binary(
                 # alpha.
                 active = unshrink()
                 unshrunk = True
-                cache.reset()
                 kept = np.empty(0, dtype=np.intp)
                 continue
             # 2. Shrinking: bound variables whose gradient pushes them further out of the box.
@@ -770,8 +776,8 @@ def solve_binary(
             )
             n_iter += it
             n_round += 1
-            # 5. Full gradient: G_A += y_A * (K_ws,A^T (y_ws * dalpha)); the inner G already is it when
-            # the working set is the whole active set.
+            # 5. Full gradient: G_A += y_A * (K_ws,A^T (y_ws * dalpha)); the inner G already is it
+            # when the working set is the whole active set.
             if whole:
                 G[samples] = G_ws
             else:
@@ -784,7 +790,7 @@ def solve_binary(
                 n_newton += 1
                 kept = np.empty(0, dtype=np.intp)
                 continue
-            # 6. Keep half of the set for the next round, free variables first (they are still moving).
+            # 6. Keep half of the set for the next round, free variables first (still moving).
             if n_act > q:
                 free = (a_new > 0) & (a_new < C[samples])
                 order = np.argsort(~free, kind="stable")
@@ -805,19 +811,13 @@ def solve_binary(
         free = np.flatnonzero((alpha > 0) & (alpha < C))
         if not (polish and converged and separable and free.size):
             break
-        # The free multipliers' kernel rows, from memory: the whole matrix, else the row cache
-        # (complete rows: the cache keeps no partial row past the final un-shrinking).
-        rows = slots = None
-        if n <= q:
-            rows, slots = K_whole, free
-        elif free.size <= cache.buffer.shape[0]:
-            rows, slots = cache.buffer, cache.slots(free, np.arange(n))
-        polished = None if rows is None else polish_dual(rows, slots, y, C, alpha, G, tol)
+        found = free_rows(free)  # (converged: every variable is active)
+        polished = None if found is None else polish_dual(*found, y, C, alpha, G, tol)
         if polished is not None:
             alpha, G, rho, violation = polished
             if violation <= RETRY_TOL * tol:
                 break  # the exact optimum (once SMO has its face, the polish reaches 1e-9)
-        if rows is None or saved is not None or n_iter >= max_iter:
+        if found is None or saved is not None or n_iter >= max_iter:
             break
         # Rejected, or accepted short of the optimum: SMO stopped on another face than the
         # optimum's (a multiplier free that is at a bound there, or the reverse). SMO goes on to
