@@ -6,6 +6,9 @@ one edit in the family that owns it. :func:`run_tour` fits the entries, times ou
 reference, and returns :class:`TourRow` results that :func:`format_table` renders as text or Markdown.
 """
 
+import base64
+import contextlib
+import html
 import importlib
 import os
 import time
@@ -20,7 +23,15 @@ from sklearn.model_selection import train_test_split
 
 from .utils._discovery import family_modules
 
-__all__ = ["DATASETS", "TourEntry", "TourRow", "collect_entries", "format_table", "run_tour"]
+__all__ = [
+    "DATASETS",
+    "TourEntry",
+    "TourRow",
+    "collect_entries",
+    "format_html",
+    "format_table",
+    "run_tour",
+]
 
 
 # --- data --------------------------------------------------------------------------------------
@@ -185,6 +196,23 @@ def run_tour(entries=None, *, quick=False, out=None, random_state=0, progress=Tr
     return rows
 
 
+@contextlib.contextmanager
+def _file_backend():
+    """Draw into files with Agg, then give the caller (a notebook, say) its own backend back."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    previous = matplotlib.rcParams._get_backend_or_none()  # None: not chosen yet, keep it so
+    plt.switch_backend("Agg")
+    try:
+        yield
+    finally:
+        if previous is None:
+            matplotlib.rcParams["backend"] = matplotlib.rcsetup._auto_backend_sentinel
+        elif previous.lower() != "agg":
+            plt.switch_backend(previous)
+
+
 def _run_entry(entry, cache, quick, out, random_state):
     """Fit, score and draw one entry; an error is recorded in the row, not raised."""
     row = TourRow(entry.name, entry.dataset, entry.score_name)
@@ -206,7 +234,8 @@ def _run_entry(entry, cache, quick, out, random_state):
             row.reference_score = _score(entry, theirs, X_test, y_test)
         if out is not None and entry.figure is not None:
             path = os.path.join(out, f"{entry.name}_{entry.dataset}.png")
-            entry.figure(ours, X, y, path)
+            with _file_backend():
+                entry.figure(ours, X, y, path)
             row.figures.append(path)
     except Exception as exc:  # a broken row must not hide the others
         row.error = f"{type(exc).__name__}: {exc}"
@@ -215,6 +244,25 @@ def _run_entry(entry, cache, quick, out, random_state):
 
 def _fmt(value, spec):
     return "-" if value is None or not np.isfinite(value) else format(value, spec)
+
+
+_HEADER = ["estimator", "dataset", "metric", "ours", "sklearn", "fit time ours/sklearn", "note"]
+
+
+def _cells(rows):
+    """The table's cells as strings, one list per row, in the order of ``_HEADER``."""
+    return [
+        [
+            r.name,
+            r.dataset,
+            r.score_name,
+            _fmt(r.score, ".4f"),
+            _fmt(r.reference_score, ".4f"),
+            _fmt(r.time_ratio, ".2f"),
+            r.error or "",
+        ]
+        for r in rows
+    ]
 
 
 def format_table(rows, markdown=False):
@@ -229,19 +277,7 @@ def format_table(rows, markdown=False):
     -------
     table : str
     """
-    header = ["estimator", "dataset", "metric", "ours", "sklearn", "fit time ours/sklearn", "note"]
-    body = [
-        [
-            r.name,
-            r.dataset,
-            r.score_name,
-            _fmt(r.score, ".4f"),
-            _fmt(r.reference_score, ".4f"),
-            _fmt(r.time_ratio, ".2f"),
-            r.error or "",
-        ]
-        for r in rows
-    ]
+    header, body = _HEADER, _cells(rows)
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
@@ -251,3 +287,57 @@ def format_table(rows, markdown=False):
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(c.ljust(w) for c, w in zip(cells, widths)) for cells in body]
     return "\n".join(lines)
+
+
+#: Marks the report's images as loaded, so that a headless browser's DOM shows whether they were.
+_IMAGE_CHECK = """<script>
+window.addEventListener("load", () => {
+  const images = Array.from(document.images);
+  const loaded = images.filter((img) => img.complete && img.naturalWidth > 0).length;
+  document.body.dataset.images = images.length;
+  document.body.dataset.imagesLoaded = loaded;
+});
+</script>"""
+
+
+def format_html(rows, title="sklearn-notes tour"):
+    """Render tour rows as one self-contained HTML page: the table, then every figure inline.
+
+    The figures are embedded as base64 PNG data, so the page can be mailed or archived alone.
+
+    Parameters
+    ----------
+    rows : list of TourRow
+    title : str, default="sklearn-notes tour"
+
+    Returns
+    -------
+    page : str
+    """
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADER)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in _cells(rows)
+    )
+    figures = []
+    for r in rows:
+        for path in r.figures:
+            with open(path, "rb") as f:
+                data = base64.b64encode(f.read()).decode("ascii")
+            caption = html.escape(f"{r.name} on {r.dataset}")
+            figures.append(
+                f'<figure><img src="data:image/png;base64,{data}" alt="{caption}">'
+                f"<figcaption>{caption}</figcaption></figure>"
+            )
+    style = (
+        "body{font-family:sans-serif;margin:2em;max-width:70em}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.3em .6em}"
+        "td:nth-child(n+4):not(:last-child){text-align:right}"
+        "figure{display:inline-block;margin:1em}img{max-width:28em}"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{style}</style>{_IMAGE_CHECK}</head>"
+        f"<body><h1>{html.escape(title)}</h1><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table><h2>Figures</h2>{''.join(figures)}</body></html>\n"
+    )

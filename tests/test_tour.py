@@ -81,6 +81,36 @@ def test_cli_tour_writes_markdown(tmp_path, monkeypatch, capsys):
     assert "| Logistic | iris |" in report and "Logistic_iris.png" in report
 
 
+def test_cli_tour_writes_self_contained_html(tmp_path, monkeypatch):
+    monkeypatch.setattr("sklearn_notes._tour.collect_entries", lambda: ENTRIES[:1])
+    assert cli.main(["tour", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "tour.html").read_text()
+    assert "<td>Logistic</td><td>iris</td>" in page
+    # The figure is embedded, not linked: the page stands alone.
+    assert page.count('src="data:image/png;base64,') == 1 and "Logistic_iris.png" not in page
+
+
+def test_cli_tour_unknown_name_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setattr("sklearn_notes._tour.collect_entries", lambda: ENTRIES)
+    assert cli.main(["tour", "--quick", "--no-progress", "--only", "Foo"]) == 2
+    err = capsys.readouterr().err
+    assert "Foo" in err and "Logistic" in err and "Broken" in err
+
+
+def test_tour_leaves_the_callers_matplotlib_backend(tmp_path, monkeypatch):
+    monkeypatch.setattr("sklearn_notes._tour.collect_entries", lambda: ENTRIES[:1])
+    import matplotlib.pyplot as plt
+
+    previous = matplotlib.get_backend()
+    plt.switch_backend("svg")  # stands for a notebook's inline backend
+    try:
+        assert cli.main(["tour", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+        assert matplotlib.get_backend() == "svg"
+        assert (tmp_path / "Logistic_iris.png").stat().st_size > 0
+    finally:
+        plt.switch_backend(previous)
+
+
 def test_cli_tour_fails_on_broken_row(monkeypatch, capsys):
     monkeypatch.setattr("sklearn_notes._tour.collect_entries", lambda: ENTRIES)
     assert cli.main(["tour", "--quick", "--no-progress"]) == 1
