@@ -20,10 +20,11 @@ log-likelihood never decreases. k-means is the same loop with *hard* responsibil
 all its mass on the nearest centroid) and the objective ``-inertia``.
 
 :class:`BaseEM` owns everything that does not depend on the model: initialization through a hook,
-the E/M loop, convergence on the change of the objective, ``n_init`` restarts keeping the best,
-``warm_start``, ``max_iter`` with a :class:`~sklearn.exceptions.ConvergenceWarning`, ``verbose``
-progress, ``random_state`` and the per-iteration history. A model supplies its E-step, M-step and
-initialization (the E-step returns the objective at the current parameters).
+the E/M loop, convergence (on the change of the objective, or on a model's own measure of change),
+``n_init`` restarts keeping the best, ``warm_start``, ``max_iter`` with a
+:class:`~sklearn.exceptions.ConvergenceWarning`, ``verbose`` progress, ``random_state`` and the
+per-iteration history. A model supplies its E-step, M-step and initialization (the E-step returns
+the objective at the current parameters).
 """
 
 import warnings
@@ -90,7 +91,10 @@ class BaseEM(BaseEstimator, metaclass=ABCMeta):
     _m_step(data, sample_weight, resp) -> params
         The parameters maximizing the expected complete-data objective under ``resp``.
     _objective_scale(data, sample_weight)
-        The convergence test is ``|objective change| <= tol * scale`` (default scale 1).
+        The convergence test is ``change <= tol * scale`` (default scale 1).
+    _change(old_params, old_resp, params, resp, objective_change)
+        The quantity the convergence test compares with ``tol * scale`` (default: the absolute
+        change of the objective).
     _n_restarts()
         How many initializations to try (default ``n_init``).
     _blas_threads(X)
@@ -120,6 +124,9 @@ class BaseEM(BaseEstimator, metaclass=ABCMeta):
     def _objective_scale(self, data, sample_weight):
         return 1.0
 
+    def _change(self, old_params, old_resp, params, resp, objective_change):
+        return abs(objective_change)
+
     def _n_restarts(self):
         return self.n_init
 
@@ -142,14 +149,15 @@ class BaseEM(BaseEstimator, metaclass=ABCMeta):
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
+            old_params, old_resp = params, resp
             params = self._m_step(data, sample_weight, resp)
             resp, new_objective = self._e_step(data, sample_weight, params)
-            change = new_objective - objective
+            change = self._change(old_params, old_resp, params, resp, new_objective - objective)
             objective = new_objective
             history.append(objective)
             if self.verbose >= 2:
                 print(f"  Iteration {n_iter}: objective {objective:.8g}, change {change:.3g}")
-            if abs(change) <= tol:
+            if change <= tol:
                 converged = True
                 break
         return EMRun(params, resp, objective, history, n_iter, converged)

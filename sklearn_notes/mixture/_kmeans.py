@@ -416,9 +416,9 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     max_iter : int, default=300
         Maximum number of EM iterations of one initialization.
     tol : float, default=1e-4
-        Convergence when the inertia decreases by at most ``tol`` times the inertia of a single
-        cluster (the weighted total sum of squares ``sum_i w_i ||x_i - mean||^2``), so ``tol`` is
-        scale-free; ``tol=0`` stops when the assignment no longer changes.
+        Convergence when the centre shift of an iteration, ``sum_k ||c_k - c_k^old||^2``, is at
+        most ``tol`` times the mean variance of the features (scikit-learn's criterion, so ``tol``
+        is scale-free), or when the assignment no longer changes (all that ``tol=0`` asks).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization.
     verbose : int, default=0
@@ -560,8 +560,15 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         return update_centroids(data.X, *resp[:2], sample_weight, *resp[2:])
 
     def _objective_scale(self, data, sample_weight):
-        mean = np.average(data.X, axis=0, weights=sample_weight)
-        return float(sample_weight @ np.sum((data.X - mean) ** 2, axis=1))
+        # scikit-learn's scale: the mean of the (unweighted) feature variances.
+        return float(np.mean(np.var(data.X, axis=0)))
+
+    def _change(self, old_centers, old_resp, centers, resp, objective_change):
+        # The centre shift sum_k ||c_k - c_k^old||^2, as in scikit-learn; an unchanged assignment
+        # means the next M-step would return the same centres: converged exactly.
+        if np.array_equal(resp[0], old_resp[0]):
+            return 0.0
+        return float(np.sum((centers - old_centers) ** 2))
 
     # --- public API ----------------------------------------------------------------------------
 

@@ -187,3 +187,17 @@ def test_kmeansem_max_iter_warns():
     X, _ = make_blobs(300, centers=5, cluster_std=3.0, random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         KMeansEM(5, max_iter=1, tol=0, random_state=0).fit(X)
+
+
+def test_kmeansem_tol_is_sklearns_centre_shift_and_reaches_its_inertia():
+    # Regression (issue 13): tol was a relative change of inertia and the default stopped after 9
+    # iterations at 17.70 M where KMeans reaches 17.12 M. From the same poor start both now run
+    # the same iterations to the same centres.
+    X, _ = make_blobs(50_000, n_features=10, centers=8, cluster_std=6, random_state=0)
+    start = X[np.argsort(np.sum((X - X[0]) ** 2, axis=1))[:8]]
+    ours = KMeansEM(8, init=start).fit(X)
+    theirs = KMeans(8, init=start, n_init=1, algorithm="lloyd").fit(X)
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-12)
+    np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-10)
+    assert ours.inertia_ < 17.2e6
