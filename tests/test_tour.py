@@ -128,3 +128,12 @@ def test_tour_quick_runs_every_family_entry():
     assert [r for r in rows if r.error] == []
     for row in rows:
         assert np.isfinite(row.score), row
+
+
+@pytest.mark.slow
+def test_tour_report_figures_load_in_a_browser(tmp_path, images_loaded):
+    """The quick tour's HTML report, opened in headless Chromium: every figure decodes."""
+    assert cli.main(["tour", "--quick", "--no-progress", "--out", str(tmp_path)]) == 0
+    n_figures = len(list(tmp_path.glob("*.png")))
+    assert n_figures >= 3
+    assert images_loaded(tmp_path / "tour.html") == (n_figures, n_figures)
