@@ -16,19 +16,22 @@ naive Bayes (the target is the only parent of every feature), the notes' conditi
 assumption; any other DAG relaxes it.
 """
 
+import math
 import numbers
 import warnings
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._dag import DAG
-from ._inference import BATCH, variable_elimination
+from ..utils import atomic_fit
+from ..utils._validation import check_sample_weight
+from ._dag import DAG, _ancestors_mask
+from ._inference import _check_size, log_evidence, variable_elimination
 
 __all__ = ["CPT", "BayesNet", "n_free_parameters"]
 
@@ -271,8 +274,8 @@ def _learn_column(name, raw, weight, n_bins, strategy, discretize):
             raise ValueError(f"Input X contains infinity (column {name!r}).")
         xu = x[keep]
         if discretize == "auto":
-            # Continuous: a fractional value, or more distinct values than bins.
-            discretize = bool(np.any(xu != np.round(xu))) or np.unique(xu).size > n_bins
+            # Continuous: a fractional value. Integers are codes (categories), however many.
+            discretize = bool(np.any(xu != np.round(xu)))
         if discretize:
             if strategy == "quantile":
                 qs = np.arange(1, n_bins) / n_bins
@@ -303,9 +306,10 @@ class BayesNet(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    edges : list of (parent, child) pairs, default=None
-        The structure. None means naive Bayes: ``target -> column`` for every column. Columns that
-        no edge mentions are isolated nodes.
+    edges : iterable of (parent, child) pairs, default=None
+        The structure: a list, a set, a generator or a networkx edge view (read once, in ``fit``).
+        None means naive Bayes: ``target -> column`` for every column. Columns that no edge
+        mentions are isolated nodes.
     target : hashable, default="y"
         Name of the target node (must differ from every column name).
     alpha : float, default=1.0
@@ -313,8 +317,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         configuration with no training row gets a uniform distribution.
     discretize : "auto", bool or list, default="auto"
         Which numeric columns are continuous and cut into ``n_bins`` bins. "auto": the numeric
-        columns with a non-integer value or more than ``n_bins`` distinct training values (so
-        small integer codes stay categories); True: every numeric column;
+        columns with a non-integer value (integer codes stay categories, however many distinct
+        values they take); True: every numeric column;
         False: none (every distinct value is a category); a list: those column names/indices.
         Non-numeric columns (e.g. strings) are always categorical.
     n_bins : int, default=5
@@ -386,7 +390,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "edges": [list, tuple, None],
+        "edges": [Iterable, None],
         "target": [Hashable],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "discretize": [StrOptions({"auto"}), "boolean", list, tuple],
@@ -463,6 +467,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"categories: unknown column {key!r}; columns: {names}.")
         return out
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Learn the states of every column and the CPTs (smoothed maximum likelihood).
@@ -484,7 +489,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         if X.dtype.kind not in "biufO":
             X = X.astype(object)
         check_classification_targets(y)
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         classes, y_codes = np.unique(y, return_inverse=True)
         names = self._column_names(X.shape[1])
         if self.target in names:
@@ -501,10 +506,14 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         codes = np.column_stack([c.encode(X[:, j]) for j, c in enumerate(columns)] + [y_codes])
         # 2. structure
         nodes = names + [self.target]
-        edges = self.edges
-        if edges is None:
-            edges = [(self.target, name) for name in names]
-        dag = DAG(edges, nodes=nodes)
+        dag = DAG(self._edges(names), nodes=nodes)
+        if names and not len(dag._parents_idx(len(names))) + len(dag._children_idx(len(names))):
+            warnings.warn(
+                f"No edge touches the target {self.target!r}: it is independent of every "
+                "column, and predict_proba returns its prior for every row.",
+                UserWarning,
+                stacklevel=2,
+            )
         # 3. one CPT per node, from weighted counts over the rows that observe the node and its
         #    parents (available cases); rows of zero weight may hold unseen codes
         states = {c.name: c.states for c in columns}
@@ -515,6 +524,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         for i, v in enumerate(nodes):
             pa = [dag._index[p] for p in dag.parents(v)]
             shape = tuple(cards[p] for p in pa) + (cards[i],)
+            _check_size(math.prod(shape), f"The CPT of {v!r} ({len(pa)} parents)")
             family = codes[:, pa + [i]]
             rows = used & (family >= 0).all(axis=1)
             flat = np.ravel_multi_index(family[rows].T, shape)
@@ -537,18 +547,37 @@ class BayesNet(ClassifierMixin, BaseEstimator):
 
     # --- inference -----------------------------------------------------------------------------
 
-    def _factors(self, relevant):
-        """(scope, table) of the CPT of every relevant node, scopes in node indices."""
-        index = self.dag_._index
-        return [
-            (tuple(index[p] for p in self.cpts_[v].parents) + (index[v],), self.cpts_[v].table)
-            for v in self.dag_.nodes
-            if v in relevant
-        ]
+    def _edges(self, names):
+        """The (parent, child) pairs of the structure."""
+        if self.edges is None:
+            return [(self.target, name) for name in names]
+        if isinstance(self.edges, str):
+            raise ValueError(
+                f"edges={self.edges!r} is not a structure: give (parent, child) pairs."
+            )
+        return list(self.edges)
 
-    def _relevant(self, nodes):
-        """The query/evidence nodes and their ancestors: every other node is barren (sums to 1)."""
-        return set(nodes) | self.dag_.ancestors(list(nodes))
+    def _posterior(self, query, evidence):
+        """Unnormalized-free posterior over node indices ``query`` given ``{index: state(s)}``.
+
+        Only the CPTs of the query's and the evidence's ancestors enter (the other nodes are
+        barren: their CPTs sum to one); of those, variable elimination keeps the ones connected
+        to the query given the evidence (the nodes not d-separated from it).
+        """
+        factors = self._factors(list(query) + list(evidence))
+        return variable_elimination(
+            factors, query, evidence, self.elimination_order, names=self.dag_.nodes
+        )
+
+    def _factors(self, seeds):
+        """(scope, table) of the CPTs of ``seeds`` and their ancestors, scopes in node indices."""
+        dag = self.dag_
+        keep = _ancestors_mask(dag._pa_ptr, dag._pa_idx, np.asarray(seeds, dtype=np.int64))
+        out = []
+        for i in np.flatnonzero(keep).tolist():
+            scope = tuple(dag._parents_idx(i).tolist()) + (i,)
+            out.append((scope, self.cpts_[dag.nodes[i]].table))
+        return out
 
     def _state_index(self, node, value):
         if node == self.target:
@@ -587,9 +616,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             raise ValueError(f"Node(s) {sorted(map(str, both))} are both queried and observed.")
         index = self.dag_._index
         observed = {index[v]: self._state_index(v, s) for v, s in evidence.items()}
-        factors = self._factors(self._relevant(list(variables) + list(evidence)))
-        query_idx = [index[v] for v in variables]
-        table = variable_elimination(factors, query_idx, observed, self.elimination_order)
+        table = self._posterior([index[v] for v in variables], observed)
         if not np.all(np.isfinite(table)):
             raise ValueError(f"The evidence {evidence} has probability zero under the model.")
         if joint:
@@ -617,31 +644,16 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = self._check_X(X, reset=False)
-        index = self.dag_._index
-        soft, unseen = [], {}
-        for j, column in enumerate(self._columns):
-            codes = column.encode(X[:, j])
-            if (codes == -2).any():
-                unseen[column.name] = sorted({str(v) for v in X[codes == -2, j]})[:5]
-                codes[codes == -2] = -1
-            if (codes == -1).all():
-                continue  # unobserved everywhere: not evidence (and maybe barren)
-            indicator = np.zeros((len(codes), len(column.states)))
-            indicator[codes >= 0, codes[codes >= 0]] = 1.0
-            indicator[codes < 0] = 1.0
-            soft.append((column.name, ((BATCH, index[column.name]), indicator)))
-        if unseen:
-            warnings.warn(
-                f"Categories never seen in fit are treated as missing: {unseen}.",
-                UserWarning,
-                stacklevel=2,
-            )
-        relevant = self._relevant([self.target] + [name for name, _ in soft])
-        factors = self._factors(relevant) + [f for _, f in soft]
-        if not soft:  # nothing observed: every row gets the prior
-            factors.append(((BATCH,), np.ones(X.shape[0])))
-        proba = variable_elimination(factors, [index[self.target]], None, self.elimination_order)
+        codes = self._encode(X)
+        target = len(self._columns)
+        proba = np.empty((codes.shape[0], len(self.classes_)))
+        # Rows that miss the same columns share one pruned network and one batched elimination;
+        # a fully observed row needs only the CPTs of the target and of its children.
+        patterns, group = np.unique(codes >= 0, axis=0, return_inverse=True)
+        for k, observed in enumerate(patterns):
+            rows = np.flatnonzero(group.ravel() == k)
+            evidence = {j: codes[rows, j] for j in np.flatnonzero(observed).tolist()}
+            proba[rows] = self._posterior([target], evidence)
         impossible = ~np.isfinite(proba).all(axis=1)
         if impossible.any():
             warnings.warn(
@@ -652,6 +664,27 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             )
             proba[impossible] = 1.0 / len(self.classes_)
         return proba
+
+    def _encode(self, X):
+        """State codes of X's entries, shape (n_samples, n_features); -1 where missing.
+
+        A category never seen in fit counts as missing, with one warning per call.
+        """
+        X = self._check_X(X, reset=False)
+        codes = np.empty(X.shape, dtype=np.int64)
+        unseen = {}
+        for j, column in enumerate(self._columns):
+            codes[:, j] = column.encode(X[:, j])
+            if (codes[:, j] == -2).any():
+                unseen[column.name] = sorted({str(v) for v in X[codes[:, j] == -2, j]})[:5]
+        if unseen:
+            warnings.warn(
+                f"Categories never seen in fit are treated as missing: {unseen}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        codes[codes == -2] = -1
+        return codes
 
     def predict_log_proba(self, X):
         """Log posterior ``log P(target | row)``; missing entries are marginalized.

@@ -140,6 +140,58 @@ def _kahn_order(ch_ptr, ch_idx, indegree):  # pragma: no cover - compiled
     return order[:tail]
 
 
+@njit(cache=True)
+def _moral_reach(pa_ptr, pa_idx, ch_ptr, ch_idx, keep, sources, blockers):  # pragma: no cover
+    """Search of the moral graph induced on ``keep`` without building it.
+
+    A node's moral neighbours are its parents, its children and its children's other parents.
+    The married parents of a child form a clique: the first time the search crosses it, every
+    member is reached, and the clique is never scanned again. Each parent list is thus read at
+    most twice, so the search is linear in the size of the graph (marrying the parents of a
+    node with k parents would cost k**2).
+    """
+    n = pa_ptr.shape[0] - 1
+    seen = np.zeros(n, dtype=np.bool_)
+    crossed = np.zeros(n, dtype=np.bool_)  # child whose parents' clique was crossed
+    stack = np.empty(n, dtype=np.int64)
+    top = 0
+    for s in sources:
+        if not seen[s]:
+            seen[s] = True
+            stack[top] = s
+            top += 1
+    while top > 0:
+        top -= 1
+        v = stack[top]
+        for k in range(pa_ptr[v], pa_ptr[v + 1]):
+            w = pa_idx[k]
+            if keep[w] and not seen[w]:
+                seen[w] = True
+                if not blockers[w]:
+                    stack[top] = w
+                    top += 1
+        for k in range(ch_ptr[v], ch_ptr[v + 1]):
+            c = ch_idx[k]
+            if not keep[c]:
+                continue
+            if not seen[c]:
+                seen[c] = True
+                if not blockers[c]:
+                    stack[top] = c
+                    top += 1
+            if crossed[c]:
+                continue
+            crossed[c] = True
+            for kk in range(pa_ptr[c], pa_ptr[c + 1]):
+                w = pa_idx[kk]
+                if keep[w] and not seen[w]:
+                    seen[w] = True
+                    if not blockers[w]:
+                        stack[top] = w
+                        top += 1
+    return seen
+
+
 def _csr(heads, tails, n):
     """Row pointer and column indices of the rows ``heads`` -> entries ``tails`` (sorted)."""
     order = np.lexsort((tails, heads))
@@ -306,11 +358,12 @@ class DAG:
         return f"[{shown}{', ...' if len(self.nodes) > 10 else ''}]"
 
     def _as_set(self, nodes, what):
-        """Indices of a node or a collection of nodes (a name in the graph is a single node)."""
-        if nodes is None:
-            return []
+        """Indices of a node or a collection of nodes (a name in the graph is a single node;
+        None, when it is not a node's name, is the empty set)."""
         if nodes in self:
             return [self._index[nodes]]
+        if nodes is None:
+            return []
         if isinstance(nodes, str) or not isinstance(nodes, Iterable):
             raise ValueError(f"Unknown node {nodes!r} in `{what}`; nodes: {self._preview()}.")
         out = []
@@ -323,8 +376,6 @@ class DAG:
     def _three_sets(self, x, y, given):
         xs, ys = self._as_set(x, "x"), self._as_set(y, "y")
         zs = self._as_set(given, "given")
-        if not xs or not ys:
-            raise ValueError("`x` and `y` must each hold at least one node.")
         for (a, na), (b, nb) in (
             ((xs, "x"), (ys, "y")),
             ((xs, "x"), (zs, "given")),
@@ -447,6 +498,8 @@ class DAG:
         separated : bool
         """
         xs, ys, zs = self._three_sets(x, y, given)
+        if not xs or not ys:
+            return True  # no trail starts or ends in the empty set (as networkx)
         hit, _ = self._search(xs, zs, ys)
         return hit < 0
 
@@ -491,6 +544,8 @@ class DAG:
             Nodes from a node of ``x`` to a node of ``y``.
         """
         xs, ys, zs = self._three_sets(x, y, given)
+        if not xs or not ys:
+            return None
         hit, pred = self._search(xs, zs, ys)
         if hit < 0:
             return None
@@ -517,47 +572,33 @@ class DAG:
         separator : set or None
         """
         xs, ys, _ = self._three_sets(x, y, ())
+        if not xs or not ys:
+            return set()  # nothing to separate (as networkx)
         seeds = np.asarray(xs + ys, dtype=np.int64)
         anc = _ancestors_mask(self._pa_ptr, self._pa_idx, seeds)
-        candidates = set(np.flatnonzero(anc).tolist()) - set(seeds.tolist())
-        if not self.is_d_separated(
-            [self.nodes[i] for i in xs],
-            [self.nodes[i] for i in ys],
-            [self.nodes[i] for i in candidates],
-        ):
+        candidates = anc.copy()
+        candidates[seeds] = False
+        hit, _ = self._search(xs, np.flatnonzero(candidates), ys)
+        if hit >= 0:
             return None
-        moral = self._moral_graph(np.flatnonzero(anc))
-        z1 = self._reach_within(moral, xs, candidates) & candidates
-        z2 = self._reach_within(moral, ys, z1) & z1
-        return self._names(z2)
+        # z1: the candidates adjacent to x in the moral graph of the ancestors, reached without
+        # crossing a candidate; z2: those of z1 reached likewise from y.
+        z1 = self._moral_reach(anc, xs, candidates) & candidates
+        z2 = self._moral_reach(anc, ys, z1) & z1
+        return self._names(np.flatnonzero(z2))
 
-    def _moral_graph(self, keep):
-        """Undirected adjacency (dict of sets) of the moral graph induced on ``keep``."""
-        keep_set = set(keep.tolist())
-        adj = {v: set() for v in keep_set}
-        for v in keep_set:
-            pa = [p for p in self._parents_idx(v).tolist() if p in keep_set]
-            for p in pa:
-                adj[v].add(p)
-                adj[p].add(v)
-            for a, b in itertools.combinations(pa, 2):  # marry the parents
-                adj[a].add(b)
-                adj[b].add(a)
-        return adj
-
-    @staticmethod
-    def _reach_within(adj, sources, blockers):
-        """Nodes reachable from ``sources``, entering but never leaving a node of ``blockers``."""
-        seen = set(sources)
-        stack = list(sources)
-        while stack:
-            v = stack.pop()
-            for w in adj[v]:
-                if w not in seen:
-                    seen.add(w)
-                    if w not in blockers:
-                        stack.append(w)
-        return seen
+    def _moral_reach(self, keep, sources, blockers):
+        """Mask of the nodes reachable from ``sources`` in the moral graph induced on ``keep``,
+        entering but never leaving a node of ``blockers``."""
+        return _moral_reach(
+            self._pa_ptr,
+            self._pa_idx,
+            self._ch_ptr,
+            self._ch_idx,
+            keep,
+            np.asarray(sources, dtype=np.int64),
+            blockers,
+        )
 
     def independencies(self):
         """Every pairwise statement ``x ⊥ y | Z`` of the graph, with Z a minimal separator.

@@ -12,27 +12,36 @@ query's states):
 Summing the full product costs :math:`O(d^n)`; *variable elimination* pushes each sum inside the
 product, past the factors that do not mention the variable:
 
-1. reduce every factor to the observed states of the evidence;
-2. pick the next hidden variable by a greedy heuristic (min-fill: the fewest new edges in the
-   interaction graph; min-degree: the fewest neighbours);
-3. multiply the factors that mention it and sum it out (one ``einsum``);
-4. repeat; multiply what is left and normalize.
+1. drop the factors that cannot change the posterior: once the evidence is fixed, a factor whose
+   unobserved variables are not connected to the query through other factors' unobserved variables
+   is a constant (in a Bayesian network: the nodes d-separated from the query given the evidence);
+2. reduce every factor to the observed states of the evidence;
+3. pick the next hidden variable by a greedy heuristic (min-fill: the fewest new edges in the
+   interaction graph; min-degree: the fewest neighbours), updating only the costs that change;
+4. multiply the factors that mention it and sum it out (one ``einsum``), after checking the size
+   of the factor it produces;
+5. repeat; multiply what is left and normalize.
 
 A factor is a pair ``(scope, table)``: a tuple of integer variable ids and an ndarray with one axis
 per variable, in scope order. The id :data:`BATCH` stands for a leading axis of independent rows: a
 factor over ``(BATCH, v)`` holds per-row *soft evidence* on ``v`` (one-hot for an observed value,
-all ones for a missing one, which marginalizes it), so that one elimination answers a posterior for
-every row of a data set at once.
+all ones for a missing one, which marginalizes it). Evidence may also be *per row*: an integer array
+of states, one per row, which reduces each factor by a gather instead of a product. Either way one
+elimination answers a posterior for every row of a data set at once.
 """
 
+import heapq
 import itertools
 
 import numpy as np
 
-__all__ = ["BATCH", "elimination_order", "variable_elimination"]
+__all__ = ["BATCH", "MAX_FACTOR_SIZE", "elimination_order", "variable_elimination"]
 
 #: Variable id of the row axis of batched factors; it is never eliminated.
 BATCH = -1
+
+#: Largest factor (number of float64 entries, 1 GiB) that inference allocates.
+MAX_FACTOR_SIZE = 2**27
 
 _HEURISTICS = ("min_fill", "min_degree")
 
@@ -40,6 +49,30 @@ _HEURISTICS = ("min_fill", "min_degree")
 def _scope_key(v):
     # The batch axis first, then variables by id: a canonical order for produced factors.
     return (v != BATCH, v)
+
+
+# --- elimination order -------------------------------------------------------------------------
+
+
+def _interaction_graph(scopes, eliminate):
+    adj = {}
+    for scope in scopes:
+        scope = [v for v in scope if v != BATCH]
+        for v in scope:
+            adj.setdefault(v, set())
+        for a, b in itertools.combinations(scope, 2):
+            adj[a].add(b)
+            adj[b].add(a)
+    for v in eliminate:
+        adj.setdefault(v, set())
+    return adj
+
+
+def _fill_in(adj, v):
+    """Edges that eliminating ``v`` adds between its neighbours."""
+    nb = adj[v]
+    # Each missing edge is seen from both of its ends.
+    return sum(len(nb - adj[a]) - 1 for a in nb) // 2
 
 
 def elimination_order(scopes, eliminate, heuristic="min_fill"):
@@ -60,6 +93,12 @@ def elimination_order(scopes, eliminate, heuristic="min_fill"):
     -------
     order : list of int
 
+    Notes
+    -----
+    Eliminating ``v`` turns its neighbours into a clique. Only the neighbours (whose neighbourhood
+    changed) and their neighbours (between whose neighbours edges appeared) can change cost, so
+    only those are re-scored; a heap with stale entries skipped gives the cheapest next variable.
+
     Examples
     --------
     >>> elimination_order([(0, 1), (1, 2), (2, 3)], [0, 1, 2])  # a chain: from the end
@@ -67,35 +106,55 @@ def elimination_order(scopes, eliminate, heuristic="min_fill"):
     """
     if heuristic not in _HEURISTICS:
         raise ValueError(f"heuristic must be one of {_HEURISTICS}; got {heuristic!r}.")
-    adj = {}
-    for scope in scopes:
-        scope = [v for v in scope if v != BATCH]
-        for v in scope:
-            adj.setdefault(v, set())
-        for a, b in itertools.combinations(scope, 2):
-            adj[a].add(b)
-            adj[b].add(a)
     remaining = set(eliminate)
-    for v in remaining:
-        adj.setdefault(v, set())
+    adj = _interaction_graph(scopes, remaining)
 
     def cost(v):
-        nb = adj[v]
         if heuristic == "min_degree":
-            return (len(nb), v)
-        fill = sum(1 for a, b in itertools.combinations(nb, 2) if b not in adj[a])
-        return (fill, len(nb), v)
+            return (len(adj[v]), v)
+        return (_fill_in(adj, v), len(adj[v]), v)
 
+    current = {v: cost(v) for v in remaining}
+    heap = list(current.values())
+    heapq.heapify(heap)
     order = []
     while remaining:
-        v = min(remaining, key=cost)
+        key = heapq.heappop(heap)
+        v = key[-1]
+        if v not in remaining or current[v] != key:
+            continue  # stale entry: v was eliminated or re-scored since
         nb = adj.pop(v)
         for a in nb:
             adj[a].discard(v)
             adj[a].update(nb - {a})  # the fill-in edges: v's neighbours become a clique
         remaining.remove(v)
         order.append(v)
+        touched = set(nb)
+        if heuristic == "min_fill":
+            for a in nb:
+                touched |= adj[a]
+        for u in touched & remaining:
+            new = cost(u)
+            if new != current[u]:
+                current[u] = new
+                heapq.heappush(heap, new)
     return order
+
+
+# --- factors -------------------------------------------------------------------------------------
+
+
+def _describe(v, names):
+    return repr(names[v]) if names is not None else f"variable {v}"
+
+
+def _check_size(size, what):
+    if size > MAX_FACTOR_SIZE:
+        raise ValueError(
+            f"{what} needs a table of {size:,} entries ({size * 8 / 2**30:,.1f} GiB), above the "
+            f"limit of {MAX_FACTOR_SIZE:,} entries; the network is too densely connected for "
+            "exact inference here (fewer parents, or more evidence, would help)."
+        )
 
 
 def _contract(factors, out_scope):
@@ -111,26 +170,129 @@ def _contract(factors, out_scope):
 
 def _rescale(scope, table):
     """Divide by the largest entry (per row for a batched factor) so long products cannot
-    underflow; a posterior is normalized at the end, so the constant does not matter."""
+    underflow; return the table and the log of what was divided out."""
     if scope and scope[0] == BATCH:
         peak = table.reshape(table.shape[0], -1).max(axis=1)
-        peak[peak == 0] = 1.0
-        return table / peak.reshape((-1,) + (1,) * (table.ndim - 1))
+        peak[~(peak > 0)] = 1.0
+        return table / peak.reshape((-1,) + (1,) * (table.ndim - 1)), np.log(peak)
     peak = table.max() if table.size else 0.0
-    return table / peak if peak > 0 else table
+    if not peak > 0:
+        return table, 0.0
+    return table / peak, np.log(peak)
 
 
-def _reduce(scope, table, evidence):
-    """Keep only the observed state of each evidence variable in the factor's scope."""
-    for v, state in evidence.items():
-        if v in scope:
-            axis = scope.index(v)
-            table = np.take(table, state, axis=axis)
-            scope = scope[:axis] + scope[axis + 1 :]
-    return scope, table
+def _reduce(scope, table, evidence, cards, names):
+    """Keep only the observed state of each evidence variable in the factor's scope.
+
+    A state given as an integer array (one per row) gathers one slice per row: the factor gains
+    the :data:`BATCH` axis.
+    """
+    for v in [u for u in scope if u in evidence and np.ndim(evidence[u]) == 0]:
+        axis = scope.index(v)
+        table = np.take(table, evidence[v], axis=axis)
+        scope = scope[:axis] + scope[axis + 1 :]
+    per_row = [u for u in scope if u in evidence]
+    if not per_row:
+        return scope, table
+    lead = ([BATCH] if BATCH in scope else []) + per_row
+    rest = tuple(u for u in scope if u not in lead)
+    n_rows = len(evidence[per_row[0]])
+    _check_size(
+        n_rows * int(np.prod([cards[u] for u in rest], dtype=np.float64)),
+        f"The factor of {_describe(scope[-1], names)} reduced to the evidence of {n_rows} rows",
+    )
+    table = np.moveaxis(table, [scope.index(u) for u in lead], range(len(lead)))
+    index = ([np.arange(n_rows)] if BATCH in scope else []) + [evidence[u] for u in per_row]
+    return (BATCH,) + rest, table[tuple(index)]
 
 
-def variable_elimination(factors, query, evidence=None, heuristic="min_fill"):
+def _connected_to_query(factors, query, observed):
+    """The factors whose unobserved variables connect to the query (the others are constants)."""
+    parent = {}
+
+    def find(v):
+        root = v
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(v, v) != root:  # path compression
+            parent[v], v = root, parent[v]
+        return root
+
+    free = []
+    for scope, _ in factors:
+        hidden = [v for v in scope if v != BATCH and v not in observed]
+        free.append(hidden)
+        for a in hidden[1:]:
+            ra, rb = find(a), find(hidden[0])
+            if ra != rb:
+                parent[ra] = rb
+    roots = {find(q) for q in query}
+    return [f for f, hidden in zip(factors, free) if hidden and find(hidden[0]) in roots]
+
+
+def _eliminate(factors, query, evidence, heuristic, names, prune):
+    """Unnormalized table over ``(BATCH?, *query)`` and the log of the constant divided out."""
+    cards = {}
+    for scope, table in factors:
+        cards.update(zip(scope, np.shape(table)))
+    per_row = [len(s) for s in evidence.values() if np.ndim(s) == 1]
+    n_rows = cards.get(BATCH, per_row[0] if per_row else None)
+    if prune:
+        # Factors that mention only evidence, or unobserved variables cut off from the query by
+        # the evidence, multiply every query state alike and cancel in the normalization.
+        factors = _connected_to_query(factors, query, evidence)
+    if n_rows is not None:
+        factors = [*factors, ((BATCH,), np.ones(n_rows))]  # the rows' axis survives pruning
+    reduced = [
+        _reduce(tuple(s), np.asarray(t, dtype=float), evidence, cards, names) for s, t in factors
+    ]
+    batched = n_rows is not None
+    log_scale = 0.0
+    keep = set(query) | {BATCH}
+    hidden = {v for s, _ in reduced for v in s} - keep
+    # Which live factors mention each variable, so that each step touches only its own factors.
+    store = dict(enumerate(reduced))
+    mentions = {}
+    for key, (scope, _) in store.items():
+        for v in scope:
+            mentions.setdefault(v, set()).add(key)
+    next_key = len(store)
+    for v in elimination_order([s for s, _ in reduced], hidden, heuristic):
+        keys = mentions.pop(v, set())
+        involved = [store.pop(k) for k in keys]
+        scope = tuple(sorted({u for s, _ in involved for u in s} - {v}, key=_scope_key))
+        _check_size(
+            int(np.prod([cards.get(u, 1) for u in scope if u != BATCH], dtype=np.float64))
+            * (n_rows if BATCH in scope else 1),
+            f"Eliminating {_describe(v, names)}",
+        )
+        for u in scope:
+            mentions[u] -= keys
+            mentions[u].add(next_key)
+        table, log_peak = _rescale(scope, _contract(involved, scope))
+        log_scale = log_scale + log_peak
+        store[next_key] = (scope, table)
+        next_key += 1
+    # Multiply what is left two at a time, rescaling as we go: the posterior's peak stays at 1.
+    out_scope = ((BATCH,) if batched else ()) + tuple(query)
+    result = None
+    for f in store.values():
+        if result is None:
+            result = f
+            continue
+        scope = tuple(sorted(set(result[0]) | set(f[0]), key=_scope_key))
+        table, log_peak = _rescale(scope, _contract([result, f], scope))
+        log_scale = log_scale + log_peak
+        result = (scope, table)
+    if result is None:
+        raise ValueError("Nothing to infer: no factor mentions the query.")
+    missing = [v for v in out_scope if v not in result[0]]
+    if missing:
+        raise ValueError(f"Query variable(s) {missing} appear in no factor.")
+    return _contract([result], out_scope), log_scale
+
+
+def variable_elimination(factors, query, evidence=None, heuristic="min_fill", names=None):
     """Posterior over ``query`` given ``evidence``, by variable elimination.
 
     Parameters
@@ -140,16 +302,26 @@ def variable_elimination(factors, query, evidence=None, heuristic="min_fill"):
         leading :data:`BATCH` axis of rows.
     query : list of int
         The variables of the posterior, in the order of its axes.
-    evidence : dict of {int: int}, default=None
-        Observed state index of some variables (hard evidence, the same for every row).
+    evidence : dict of {int: int or ndarray of int}, default=None
+        Observed state index of some variables: one integer (hard evidence, the same for every
+        row) or an integer array with one state per row.
     heuristic : {"min_fill", "min_degree"}, default="min_fill"
         Elimination-order heuristic, see :func:`elimination_order`.
+    names : sequence or dict, default=None
+        ``names[v]`` is variable ``v``'s name, used in error messages.
 
     Returns
     -------
     posterior : ndarray
-        Shape ``(n_rows, *query cards)`` when a factor is batched, else ``(*query cards)``; sums to
-        1 over the query axes (a row whose evidence has probability zero is all NaN).
+        Shape ``(n_rows, *query cards)`` when a factor or the evidence is batched, else
+        ``(*query cards)``; sums to 1 over the query axes (a row whose evidence has probability
+        zero is all NaN).
+
+    Raises
+    ------
+    ValueError
+        When a factor the elimination would build holds more than :data:`MAX_FACTOR_SIZE`
+        entries; the message names the variable being eliminated and the size.
 
     Examples
     --------
@@ -160,31 +332,20 @@ def variable_elimination(factors, query, evidence=None, heuristic="min_fill"):
     array([0.667, 0.333])
     """
     evidence = dict(evidence or {})
-    reduced = [_reduce(tuple(s), np.asarray(t, dtype=float), evidence) for s, t in factors]
-    batched = any(BATCH in s for s, _ in reduced)
-    keep = set(query) | {BATCH}
-    hidden = {v for s, _ in reduced for v in s} - keep
-    for v in elimination_order([s for s, _ in reduced], hidden, heuristic):
-        involved = [f for f in reduced if v in f[0]]
-        reduced = [f for f in reduced if v not in f[0]]
-        scope = tuple(sorted({u for s, _ in involved for u in s} - {v}, key=_scope_key))
-        reduced.append((scope, _rescale(scope, _contract(involved, scope))))
-    # Multiply what is left two at a time, rescaling as we go: the posterior's peak stays at 1.
-    out_scope = ((BATCH,) if batched else ()) + tuple(query)
-    result = None
-    for f in reduced:
-        if result is None:
-            result = f
-            continue
-        scope = tuple(sorted(set(result[0]) | set(f[0]), key=_scope_key))
-        result = (scope, _rescale(scope, _contract([result, f], scope)))
-    if result is None:
-        raise ValueError("Nothing to infer: no factor mentions the query.")
-    missing = [v for v in out_scope if v not in result[0]]
-    if missing:
-        raise ValueError(f"Query variable(s) {missing} appear in no factor.")
-    table = _contract([result], out_scope)
+    table, _ = _eliminate(factors, list(query), evidence, heuristic, names, prune=True)
+    batched = table.ndim > len(query)
     axes = tuple(range(1 if batched else 0, table.ndim))
     total = table.sum(axis=axes, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return table / total
+
+
+def log_evidence(factors, evidence, heuristic="min_fill", names=None):
+    """Log of the sum of the product of ``factors`` at the evidence (per row when batched).
+
+    For the CPTs of a Bayesian network this is :math:`\\log P(e)`; ``-inf`` for impossible
+    evidence.
+    """
+    table, log_scale = _eliminate(list(factors), [], dict(evidence), heuristic, names, False)
+    with np.errstate(divide="ignore"):
+        return np.log(table) + log_scale
