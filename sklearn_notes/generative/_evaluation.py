@@ -1,22 +1,72 @@
-"""How good is a generator? Mode coverage, sample quality and MMD (concept map rows 33-35).
+r"""How good is a generator? Precision and recall, MMD, support distance, a reader (rows 33-35).
 
 The notes compare diffusion models, GANs and VAEs on quality, diversity (mode collapse) and
-stability. On a ring of Gaussians these become numbers: *quality* is the share of samples within
-``3 sigma`` of a mode, *diversity* the number of modes covered (a mode is covered when a fair
-fraction of the samples fall nearest to it: a collapsed generator leaves modes empty), and the
-maximum mean discrepancy measures the distance between two sample sets as a whole (0 iff the
-distributions are equal, for a characteristic kernel such as the RBF).
+stability. Each number here has a failure it detects and a control it must be read beside
+(:func:`control_samples`): samples that copy the training data (a perfect score that means
+memorization, not generation), uniform noise over the data's bounding box, and one Gaussian with
+the data's mean and covariance (a blob).
+
+- :func:`precision_recall` (Kynkäänniemi et al. 2019): each real point owns a ball reaching its
+  k-th nearest real neighbour; *precision* is the share of generated samples inside some real ball
+  (quality: noise and blobs fall outside), *recall* the share of real points inside some generated
+  ball (diversity: a collapsed generator misses modes).
+- :func:`mmd2` and :func:`multiscale_mmd2`: the squared maximum mean discrepancy,
+  :math:`\mathbb E k(x, x') + \mathbb E k(y, y') - 2\,\mathbb E k(x, y)`, zero iff the
+  distributions are equal; a kernel at the median distance barely tells a blob from a ring, so it
+  is reported at several bandwidths, down to a tenth of the median.
+- :func:`support_share`: the share of samples within ``n_sigma`` noise standard deviations of the
+  true (noise-free) support, when it is known; :func:`mode_coverage` counts the modes that receive
+  a fair share of such *close* samples (a sample far from every mode covers none).
+- :func:`reader_scores`: for labelled data such as images, a classifier trained on the training
+  split reads the samples: mean confidence, the share of each class (collapse shows as a rare
+  class) and, for class-conditional samples, agreement with the requested class.
 """
+
+import numbers
 
 import numpy as np
 from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
-from sklearn.utils import check_random_state
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_array, check_random_state
 
-__all__ = ["make_ring", "mmd2", "mode_quality", "ring_centers"]
+__all__ = [
+    "control_samples",
+    "fit_reader",
+    "make_ring",
+    "mmd2",
+    "mode_coverage",
+    "multiscale_mmd2",
+    "precision_recall",
+    "reader_scores",
+    "ring_centers",
+    "support_share",
+]
+
+# rows of the distance matrices computed at once (memory stays at _CHUNK * n floats)
+_CHUNK = 1024
+
+
+# --- synthetic data with a known support --------------------------------------------------------
 
 
 def ring_centers(n_modes=8, radius=2.0):
-    """The ``n_modes`` centres evenly spaced on a circle, shape (n_modes, 2)."""
+    """The ``n_modes`` centres evenly spaced on a circle, shape (n_modes, 2).
+
+    Parameters
+    ----------
+    n_modes : int, default=8
+    radius : float, default=2.0
+
+    Returns
+    -------
+    centers : ndarray of shape (n_modes, 2)
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import ring_centers
+    >>> ring_centers(4).round(6).tolist()
+    [[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [-0.0, -2.0]]
+    """
     angles = 2 * np.pi * np.arange(n_modes) / n_modes
     return radius * np.column_stack([np.cos(angles), np.sin(angles)])
 
@@ -38,6 +88,13 @@ def make_ring(n_samples=2000, *, n_modes=8, radius=2.0, sigma=0.05, random_state
     X : ndarray of shape (n_samples, 2)
     y : ndarray of shape (n_samples,)
         The mode each sample came from.
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import make_ring
+    >>> X, y = make_ring(100, random_state=0)
+    >>> X.shape, sorted(set(y)) == list(range(8))
+    ((100, 2), True)
     """
     rng = check_random_state(random_state)
     y = rng.randint(n_modes, size=n_samples)
@@ -45,39 +102,119 @@ def make_ring(n_samples=2000, *, n_modes=8, radius=2.0, sigma=0.05, random_state
     return X, y
 
 
-def mode_quality(samples, centers, sigma, *, min_share=0.25):
-    """Mode coverage (diversity) and share of high-quality samples (quality).
+# --- controls ----------------------------------------------------------------------------------
 
-    A sample is *high quality* when its nearest centre is within ``3 * sigma`` (99 % of the true
-    samples of a 2-D mode are). A mode is *covered* when at least ``min_share`` of its fair share
-    of the samples (``n / n_modes``) have it as nearest centre, so that a few stray samples do not
-    count, while blurry samples (a VAE's) still show which modes are represented.
+
+def control_samples(X_train, n_samples, *, random_state=None):
+    """The samples every metric is read beside: copies, uniform noise and one Gaussian.
 
     Parameters
     ----------
-    samples : array-like of shape (n_samples, n_features)
-    centers : array-like of shape (n_modes, n_features)
-    sigma : float
-        Standard deviation of the modes.
-    min_share : float, default=0.25
+    X_train : array-like of shape (n_train, n_features)
+        The data the generator was trained on.
+    n_samples : int
+        Samples per control.
+    random_state : int, RandomState instance or None, default=None
 
     Returns
     -------
-    n_covered : int
-        Number of covered modes.
-    high_quality : float
-        Fraction of the samples within ``3 sigma`` of a mode.
-    counts : ndarray of shape (n_modes,)
-        Samples per mode (by nearest centre).
+    controls : dict of str -> ndarray of shape (n_samples, n_features)
+        ``"training copies"``: rows of ``X_train`` (without replacement while there are enough;
+        what a generator that memorized its data produces: every similarity metric gives it full
+        marks).
+        ``"uniform noise"``: uniform over the bounding box of ``X_train`` (must not score well).
+        ``"one Gaussian"``: :math:`\\mathcal N(\\bar x, \\hat\\Sigma)` of ``X_train`` (a blob:
+        right mean and spread, no structure).
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import control_samples, make_ring
+    >>> X, _ = make_ring(200, random_state=0)
+    >>> {k: v.shape for k, v in control_samples(X, 5, random_state=0).items()}
+    {'training copies': (5, 2), 'uniform noise': (5, 2), 'one Gaussian': (5, 2)}
     """
-    samples = np.asarray(samples, dtype=np.float64)
-    centers = np.asarray(centers, dtype=np.float64)
-    dist = euclidean_distances(samples, centers)
-    nearest = dist.argmin(axis=1)
-    good = dist[np.arange(len(samples)), nearest] <= 3 * sigma
-    counts = np.bincount(nearest, minlength=len(centers))
-    threshold = min_share * len(samples) / len(centers)
-    return int(np.sum(counts >= threshold)), float(good.mean()), counts
+    X_train = check_array(X_train, dtype=np.float64)
+    rng = check_random_state(random_state)
+    low, high = X_train.min(axis=0), X_train.max(axis=0)
+    cov = np.atleast_2d(np.cov(X_train, rowvar=False))
+    replace = n_samples > len(X_train)
+    return {
+        "training copies": X_train[rng.choice(len(X_train), n_samples, replace=replace)],
+        "uniform noise": rng.uniform(low, high, size=(n_samples, X_train.shape[1])),
+        "one Gaussian": rng.multivariate_normal(X_train.mean(axis=0), cov, size=n_samples),
+    }
+
+
+# --- precision and recall ----------------------------------------------------------------------
+
+
+def _kth_neighbour_radius(X, k):
+    """Distance from each row of X to its k-th nearest other row, shape (n,)."""
+    if len(X) <= k:
+        raise ValueError(f"precision_recall needs more than k={k} samples in each set.")
+    dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)
+    return dist[:, k]  # column 0 is the point itself
+
+
+def _share_inside_balls(points, centers, radii):
+    """Share of ``points`` within ``radii[j]`` of some ``centers[j]``."""
+    inside = np.zeros(len(points), dtype=bool)
+    for start in range(0, len(points), _CHUNK):
+        d = euclidean_distances(points[start : start + _CHUNK], centers)
+        inside[start : start + _CHUNK] = np.any(d <= radii, axis=1)
+    return float(inside.mean())
+
+
+def precision_recall(X_real, X_fake, *, k=3):
+    """Precision and recall of generated samples on k-NN manifolds (Kynkäänniemi et al. 2019).
+
+    Each set's manifold is the union of balls centred on its points, with radius the distance to
+    the point's ``k``-th nearest neighbour in the same set.
+
+    Parameters
+    ----------
+    X_real : array-like of shape (n_real, n_features)
+        Real samples (held-out data).
+    X_fake : array-like of shape (n_fake, n_features)
+        Generated samples.
+    k : int, default=3
+        Neighbour defining the radii (the paper's choice is 3).
+
+    Returns
+    -------
+    precision : float
+        Share of ``X_fake`` inside the real manifold (quality).
+    recall : float
+        Share of ``X_real`` inside the generated manifold (diversity).
+
+    References
+    ----------
+    .. [1] Kynkäänniemi, Karras, Laine, Lehtinen, Aila, "Improved Precision and Recall Metric
+       for Assessing Generative Models", NeurIPS 2019.
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import make_ring, precision_recall
+    >>> X, _ = make_ring(500, random_state=0)
+    >>> Y, _ = make_ring(500, random_state=1)
+    >>> p, r = precision_recall(X, Y)
+    >>> bool(p > 0.9 and r > 0.9)
+    True
+    """
+    X_real = check_array(X_real, dtype=np.float64)
+    X_fake = check_array(X_fake, dtype=np.float64)
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}.")
+    if X_real.shape[1] != X_fake.shape[1]:
+        raise ValueError(
+            f"X_real has {X_real.shape[1]} features and X_fake {X_fake.shape[1]}; they must match."
+        )
+    precision = _share_inside_balls(X_fake, X_real, _kth_neighbour_radius(X_real, k))
+    recall = _share_inside_balls(X_real, X_fake, _kth_neighbour_radius(X_fake, k))
+    return precision, recall
+
+
+# --- maximum mean discrepancy ------------------------------------------------------------------
 
 
 def mmd2(X, Y, *, gamma=None):
@@ -104,9 +241,18 @@ def mmd2(X, Y, *, gamma=None):
     References
     ----------
     .. [1] Gretton et al., "A Kernel Two-Sample Test", JMLR 13, 2012 (eq. 3).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_notes.generative import mmd2
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+    >>> bool(abs(mmd2(X, Y)) < 0.01 < mmd2(X, Y + 1))
+    True
     """
-    X = np.asarray(X, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
+    X = check_array(X, dtype=np.float64)
+    Y = check_array(Y, dtype=np.float64)
     if len(X) < 2 or len(Y) < 2:
         raise ValueError("mmd2 needs at least 2 samples in each set.")
     gamma = 1.0 / X.shape[1] if gamma is None else gamma
@@ -119,3 +265,218 @@ def mmd2(X, Y, *, gamma=None):
         + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
         - 2.0 * kxy.mean()
     )
+
+
+def _median_distance(X, *, max_samples=1000, random_state=0):
+    """Median pairwise Euclidean distance of X (on a fixed subsample of ``max_samples`` rows)."""
+    X = check_array(X, dtype=np.float64)
+    if len(X) > max_samples:
+        X = X[check_random_state(random_state).choice(len(X), max_samples, replace=False)]
+    d = euclidean_distances(X)
+    return float(np.median(d[np.triu_indices(len(X), k=1)]))
+
+
+def multiscale_mmd2(X_real, X_fake, *, scales=(0.1, 0.3, 1.0)):
+    """Squared MMD at RBF bandwidths ``scale * median distance of X_real``.
+
+    The kernel :math:`\\exp(-\\|x - y\\|^2 / (2h^2))` with :math:`h` at the median distance (the
+    usual heuristic) sees only the coarse shape: a single Gaussian blob and a ring of tight modes
+    differ little under it. A bandwidth of a tenth of the median sees the modes.
+
+    Parameters
+    ----------
+    X_real : array-like of shape (m, n_features)
+        Real samples; their median pairwise distance sets the bandwidths.
+    X_fake : array-like of shape (n, n_features)
+    scales : sequence of float, default=(0.1, 0.3, 1.0)
+        Bandwidths as multiples of the median distance.
+
+    Returns
+    -------
+    mmd2 : dict of float -> float
+        Scale -> unbiased squared MMD.
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import make_ring, multiscale_mmd2
+    >>> X, _ = make_ring(400, random_state=0)
+    >>> sorted(multiscale_mmd2(X, X[::-1] + 0.5))
+    [0.1, 0.3, 1.0]
+    """
+    median = _median_distance(X_real)
+    if not median > 0:
+        raise ValueError("X_real has a zero median distance; the bandwidths would be 0.")
+    return {s: mmd2(X_real, X_fake, gamma=0.5 / (s * median) ** 2) for s in scales}
+
+
+# --- distance to a known support ---------------------------------------------------------------
+
+
+def _nearest_distance(points, support):
+    """Distance from each point to its nearest support point, shape (n,)."""
+    nn = NearestNeighbors(n_neighbors=1).fit(support)
+    return nn.kneighbors(points)[0][:, 0]
+
+
+def support_share(samples, support, sigma, *, n_sigma=3.0):
+    """Share of samples within ``n_sigma * sigma`` of the true, noise-free support.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n_samples, n_features)
+    support : array-like of shape (n_support, n_features)
+        The support without noise: the mode centres of a mixture, or a dense sampling of the
+        curve the data lie on (``make_moons(noise=0)``, say).
+    sigma : float
+        Standard deviation of the data's noise around the support.
+    n_sigma : float, default=3.0
+        Tolerance in noise standard deviations. For 2-D isotropic noise around a point, a share
+        ``1 - exp(-n_sigma**2 / 2)`` of the true samples is within (0.989 at 3); around a curve,
+        ``erf(n_sigma / sqrt(2))`` (0.997).
+
+    Returns
+    -------
+    share : float
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import make_ring, ring_centers, support_share
+    >>> X, _ = make_ring(1000, random_state=0)
+    >>> round(support_share(X, ring_centers(), 0.05), 2)
+    0.99
+    """
+    samples = check_array(samples, dtype=np.float64)
+    support = check_array(support, dtype=np.float64)
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma!r}.")
+    return float(np.mean(_nearest_distance(samples, support) <= n_sigma * sigma))
+
+
+def mode_coverage(samples, centers, sigma, *, n_sigma=3.0, min_share=0.25):
+    """Modes that receive a fair share of *close* samples (diversity of a mixture's generator).
+
+    Only samples within ``n_sigma * sigma`` of a centre count for it, so samples far from every
+    mode (a blob between them, noise) cover nothing; a mode is covered when at least
+    ``min_share`` of its fair share ``n_samples / n_modes`` lands there.
+
+    Parameters
+    ----------
+    samples : array-like of shape (n_samples, n_features)
+    centers : array-like of shape (n_modes, n_features)
+    sigma : float
+        Standard deviation of each mode.
+    n_sigma : float, default=3.0
+    min_share : float, default=0.25
+
+    Returns
+    -------
+    n_covered : int
+    counts : ndarray of shape (n_modes,)
+        Samples within the tolerance of each centre.
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import make_ring, mode_coverage, ring_centers
+    >>> X, y = make_ring(800, random_state=0)
+    >>> mode_coverage(X[y < 3], ring_centers(), 0.05)[0]
+    3
+    """
+    samples = check_array(samples, dtype=np.float64)
+    centers = check_array(centers, dtype=np.float64)
+    close = euclidean_distances(samples, centers) <= n_sigma * sigma
+    counts = close.sum(axis=0)
+    return int(np.sum(counts >= min_share * len(samples) / len(centers))), counts
+
+
+# --- a reader for labelled data ----------------------------------------------------------------
+
+
+def fit_reader(X_train, y_train, *, C=10.0, random_state=0):
+    """The classifier that reads generated samples: an RBF support vector classifier with Platt
+    probabilities, fitted on the training split only.
+
+    Its probabilities flatten far from the training data (every RBF kernel value vanishes), so
+    noise gets a low confidence; a linear reader (logistic regression) extrapolates and reads
+    noise confidently, which would let noise pass for digits.
+
+    Parameters
+    ----------
+    X_train : array-like of shape (n_samples, n_features)
+        The training split (never the held-out data the samples are compared with).
+    y_train : array-like of shape (n_samples,)
+    C : float, default=10.0
+    random_state : int, default=0
+        Seeds the cross-validation of Platt scaling.
+
+    Returns
+    -------
+    reader : sklearn.svm.SVC
+        Fitted, with ``predict_proba``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_notes.generative import fit_reader
+    >>> X, y = load_iris(return_X_y=True)
+    >>> fit_reader(X[::2], y[::2]).predict_proba(X[1::2]).shape
+    (75, 3)
+    """
+    import warnings
+
+    from sklearn.svm import SVC
+
+    with warnings.catch_warnings():
+        # scikit-learn 1.9 deprecates probability=True in favour of CalibratedClassifierCV, whose
+        # one-vs-rest calibration stays confident far from the data; the pairwise coupling of
+        # SVC's own Platt scaling is what makes noise read as uncertain
+        warnings.simplefilter("ignore", FutureWarning)
+        return SVC(C=C, probability=True, random_state=random_state).fit(X_train, y_train)
+
+
+def reader_scores(reader, samples, *, y=None):
+    """Read generated samples with a classifier trained on the *training* split of real data.
+
+    Parameters
+    ----------
+    reader : fitted classifier with ``predict_proba``
+        E.g. ``SVC(probability=True)`` fitted on the training split (never on the held-out data
+        the generator is compared with).
+    samples : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,), default=None
+        The classes that class-conditional samples were asked for.
+
+    Returns
+    -------
+    scores : dict
+        ``"confidence"``: mean of the largest predicted probability (real held-out data score
+        high, noise low); ``"class_shares"``: ndarray of shape (n_classes,), the share of samples
+        read as each of ``reader.classes_``; ``"min_class_share"``: the smallest of them (mode
+        collapse shows here); ``"agreement"`` (only with ``y``): share of samples read as the
+        class requested.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_notes.generative import reader_scores
+    >>> X, y = load_iris(return_X_y=True)
+    >>> reader = LogisticRegression(max_iter=1000).fit(X[::2], y[::2])
+    >>> scores = reader_scores(reader, X[1::2], y=y[1::2])
+    >>> bool(scores["agreement"] > 0.9 and scores["min_class_share"] > 0.3)
+    True
+    """
+    samples = check_array(samples, dtype=np.float64)
+    proba = reader.predict_proba(samples)
+    read = np.asarray(reader.classes_)[proba.argmax(axis=1)]
+    shares = np.array([np.mean(read == c) for c in reader.classes_])
+    scores = {
+        "confidence": float(proba.max(axis=1).mean()),
+        "class_shares": shares,
+        "min_class_share": float(shares.min()),
+    }
+    if y is not None:
+        y = np.asarray(y)
+        if y.shape != (len(samples),):
+            raise ValueError(f"y must have shape ({len(samples)},), got {y.shape}.")
+        scores["agreement"] = float(np.mean(read == y))
+    return scores

@@ -1,28 +1,97 @@
-"""The yardsticks of the comparison: mode coverage, sample quality, MMD."""
+"""The yardsticks of the generators, each read beside its controls: copies, noise and a blob."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 
-from sklearn_notes.generative._evaluation import make_ring, mmd2, mode_quality, ring_centers
+from sklearn_notes.generative import (
+    control_samples,
+    fit_reader,
+    make_ring,
+    mmd2,
+    mode_coverage,
+    multiscale_mmd2,
+    precision_recall,
+    reader_scores,
+    ring_centers,
+    support_share,
+)
+
+SIGMA = 0.05
 
 
-def test_mode_quality_of_true_samples_is_perfect():
-    X, _ = make_ring(4000, random_state=0)
-    n_covered, high_quality, counts = mode_quality(X, ring_centers(), 0.05)
-    assert n_covered == 8
-    assert high_quality == pytest.approx(1 - np.exp(-4.5), abs=0.01)  # P(|N_2(0, s^2 I)| < 3s)
-    assert counts.sum() == 4000
+@pytest.fixture(scope="module")
+def ring():
+    """Training and held-out rings, and the three controls drawn from the training set."""
+    X_train, _ = make_ring(1500, sigma=SIGMA, random_state=0)
+    X_test, _ = make_ring(1500, sigma=SIGMA, random_state=1)
+    return X_train, X_test, control_samples(X_train, 1500, random_state=2)
 
 
-def test_mode_quality_detects_collapse_and_blur():
-    X, y = make_ring(4000, random_state=0)
-    collapsed = X[y < 3]
-    assert mode_quality(collapsed, ring_centers(), 0.05)[0] == 3
-    blurry = X + 0.5 * np.random.default_rng(0).standard_normal(X.shape)
-    n_covered, high_quality, _ = mode_quality(blurry, ring_centers(), 0.05)
-    assert n_covered == 8 and high_quality < 0.1
+def test_ring_controls_score_as_they_should(ring):
+    X_train, X_test, controls = ring
+    copies, noise, blob = controls.values()
+    centers = ring_centers()
+    p, r = precision_recall(X_test, copies)
+    assert p > 0.95 and r > 0.95  # memorization gets full marks: why copies are a control
+    # noise and the blob land between the modes: low precision, and far from the support
+    for fake in (noise, blob):
+        p, _ = precision_recall(X_test, fake)
+        assert p < 0.15
+        assert support_share(fake, centers, SIGMA) < 0.1
+        assert mode_coverage(fake, centers, SIGMA)[0] == 0
+    assert support_share(copies, centers, SIGMA) == pytest.approx(1 - np.exp(-4.5), abs=0.01)
+    assert mode_coverage(copies, centers, SIGMA)[0] == 8
+    # the narrow kernel separates the blob from the ring by far more than two real samples differ
+    held_out = multiscale_mmd2(X_test, X_train)
+    for fake in (noise, blob):
+        assert multiscale_mmd2(X_test, fake)[0.1] > 50 * abs(held_out[0.1]) + 0.01
+
+
+def test_precision_recall_see_collapse_as_low_recall(ring):
+    X_train, X_test, _ = ring
+    _, y = make_ring(1500, sigma=SIGMA, random_state=0)
+    collapsed = X_train[y < 2]  # two modes of eight, perfectly drawn
+    p, r = precision_recall(X_test, collapsed)
+    assert p > 0.95
+    assert 0.15 < r < 0.35  # about 2/8
+    assert mode_coverage(collapsed, ring_centers(), SIGMA)[0] == 2
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    real=arrays(np.float64, (12, 2), elements=st.floats(-5, 5), unique=True),
+    fake=arrays(np.float64, (9, 2), elements=st.floats(-5, 5), unique=True),
+    k=st.integers(1, 3),
+)
+def test_precision_recall_match_brute_force(real, fake, k):
+    def radii(A):
+        d = np.sqrt(((A[:, None] - A[None]) ** 2).sum(-1))
+        return np.sort(d, axis=1)[:, k]  # column 0 is the point itself
+
+    def inside(points, centers, r):
+        d = np.sqrt(((points[:, None] - centers[None]) ** 2).sum(-1))
+        return np.mean(np.any(d <= r[None] + 1e-12, axis=1))
+
+    p, r = precision_recall(real, fake, k=k)
+    # ties at the ball's edge are the only place where round-off may differ
+    assert p == pytest.approx(inside(fake, real, radii(real)), abs=1 / 9 + 1e-9)
+    assert r == pytest.approx(inside(real, fake, radii(fake)), abs=1 / 12 + 1e-9)
+    assert 0 <= p <= 1 and 0 <= r <= 1
+
+
+def test_precision_recall_rejects_bad_input():
+    X = np.zeros((5, 2))
+    with pytest.raises(ValueError, match="k must be"):
+        precision_recall(X, X, k=0)
+    with pytest.raises(ValueError, match="more than k=3"):
+        precision_recall(X[:3], X)
+    with pytest.raises(ValueError, match="features"):
+        precision_recall(X, np.zeros((5, 3)))
 
 
 def test_mmd2_matches_the_u_statistic_and_separates_distributions():
@@ -37,8 +106,50 @@ def test_mmd2_matches_the_u_statistic_and_separates_distributions():
 
 
 @settings(max_examples=10, deadline=None)
-@given(shift=st.floats(0.3, 3.0))
-def test_mmd2_grows_with_the_shift(shift):
-    rng = np.random.default_rng(1)
-    X, Y = rng.standard_normal((200, 2)), rng.standard_normal((200, 2))
-    assert mmd2(X, Y + shift) > mmd2(X, Y + shift / 2) > mmd2(X, Y) - 0.01
+@given(
+    X=arrays(np.float64, (60, 2), elements=st.floats(-2, 2)),
+    shift=st.floats(0.3, 3.0),
+)
+def test_mmd2_grows_with_the_shift(X, shift):
+    # a shifted copy against the original: the kernel mean embedding moves further each time
+    assert mmd2(X, X + shift) > mmd2(X, X + shift / 2) > mmd2(X, X) - 1e-12
+
+
+def test_multiscale_mmd2_uses_the_median_distance():
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((200, 3)), rng.standard_normal((150, 3)) + 0.3
+    d = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+    median = np.median(d[np.triu_indices(200, k=1)])
+    out = multiscale_mmd2(X, Y, scales=(0.5, 2.0))
+    assert out[0.5] == pytest.approx(mmd2(X, Y, gamma=0.5 / (0.5 * median) ** 2))
+    assert out[2.0] == pytest.approx(mmd2(X, Y, gamma=0.5 / (2.0 * median) ** 2))
+    with pytest.raises(ValueError, match="median"):
+        multiscale_mmd2(np.zeros((4, 2)), Y[:, :2])
+
+
+def test_support_share_counts_distance_not_nearest_mode():
+    centers = ring_centers()
+    far = np.zeros((100, 2))  # the ring's centre: nearest to some mode, but 2 away from all
+    assert support_share(far, centers, SIGMA) == 0.0
+    assert support_share(far, centers, SIGMA, n_sigma=41.0) == 1.0
+    with pytest.raises(ValueError, match="sigma"):
+        support_share(far, centers, 0.0)
+
+
+def test_reader_scores_on_digits_beside_controls():
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    reader = fit_reader(X_train, y_train)
+    real = reader_scores(reader, X_test, y=y_test)
+    controls = control_samples(X_train, 500, random_state=0)
+    noise = reader_scores(reader, controls["uniform noise"])
+    blob = reader_scores(reader, controls["one Gaussian"])
+    assert real["confidence"] > 0.85 and real["agreement"] > 0.95
+    assert real["min_class_share"] > 0.08
+    assert noise["confidence"] < real["confidence"] - 0.3
+    assert blob["confidence"] < real["confidence"] - 0.2
+    assert real["class_shares"].sum() == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="shape"):
+        reader_scores(reader, X_test, y=y_test[:-1])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sklearn_notes import GAN
-from sklearn_notes.generative._evaluation import make_ring, mmd2, mode_quality, ring_centers
+from sklearn_notes.generative import make_ring, mmd2, mode_coverage, ring_centers, support_share
 
 torch = pytest.importorskip("torch")
 
@@ -75,9 +75,9 @@ def test_gan_score_prefers_a_trained_generator():
 def test_gan_covers_most_modes_of_the_ring():
     X, _ = make_ring(2000, random_state=0)
     gan = GAN(latent_dim=2, max_epochs=150, random_state=0).fit(X)
-    n_covered, high_quality, _ = mode_quality(
-        gan.sample(2000, random_state=0), ring_centers(), 0.05
-    )
+    S = gan.sample(2000, random_state=0)
+    n_covered = mode_coverage(S, ring_centers(), 0.05)[0]
+    high_quality = support_share(S, ring_centers(), 0.05)
     assert n_covered >= 6
     assert high_quality >= 0.2
 
