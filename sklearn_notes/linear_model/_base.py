@@ -10,13 +10,15 @@ fit leaves no half-updated model.
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils import atomic_fit
 from ..utils._validation import check_sample_weight
-from ._gd import DesignProblem, GramProblem, WorkingSetProblem, gradient_descent
+from ._gd import DesignProblem, GramProblem, WorkingSetProblem, gradient_descent, overflow_error
 
 __all__ = []
 
@@ -80,6 +82,11 @@ class _BaseGD(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     # --- hooks for the subclasses ----------------------------------------------------------
 
     #: loss of the engine: "squared" or "logistic"/"multinomial" (chosen in _encode_target)
@@ -102,14 +109,25 @@ class _BaseGD(BaseEstimator):
         """``(W, b)`` by a direct solve, for solvers that are not gradient descent."""
         raise NotImplementedError
 
+    def _weights(self, y, sample_weight):
+        """``(weights of the objective, what its mean divides by)``; class weights go here."""
+        return sample_weight, None
+
+    def _extra_attributes(self, X, Y, W, b, sample_weight):
+        """Learned attributes beyond ``coef_`` / ``intercept_`` (e.g. the lasso's duality gap)."""
+        return {}
+
     # --- fit ---------------------------------------------------------------------------------
 
     def _validate(self, X, y, sample_weight):
         regression = self._loss == "squared"
         X, y = validate_data(
-            self, X, y, dtype=np.float64, multi_output=regression, y_numeric=regression
-        )
+            self, X, y, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32),
+            multi_output=regression, y_numeric=regression,
+        )  # fmt: skip
         sample_weight = check_sample_weight(sample_weight, X)
+        if regression and not np.all(np.isfinite(np.square(np.asarray(y, dtype=np.float64)))):
+            raise overflow_error("y")
         return X, y, sample_weight
 
     def _uses_gram(self, X):
@@ -123,14 +141,30 @@ class _BaseGD(BaseEstimator):
             and d <= _MAX_GRAM_FEATURES
         )
 
+    def _initial(self, n_features, n_outputs):
+        """Starting ``(W, b)``: zeros, or the current ``coef_`` / ``intercept_`` on a warm start.
+
+        As in scikit-learn, a user-set ``coef_`` suffices; a missing ``intercept_`` starts at 0.
+        """
+        W0 = np.zeros((n_features, n_outputs))
+        b0 = np.zeros(n_outputs)
+        if self.warm_start and hasattr(self, "coef_"):
+            coef = np.asarray(self.coef_, dtype=np.float64)
+            if coef.size == W0.size:
+                W0 = coef.reshape(-1, n_features).T.copy()
+                intercept = np.asarray(getattr(self, "intercept_", 0.0), dtype=np.float64)
+                b0 = np.broadcast_to(intercept.reshape(-1), (n_outputs,)).copy()
+        return W0, b0
+
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by gradient descent on the penalized objective.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (dense).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; a CSR / CSC matrix is used as it is, never densified.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -142,18 +176,18 @@ class _BaseGD(BaseEstimator):
         self : object
             The fitted estimator.
         """
+        # overflow is reported by the finiteness checks as a clear error, never as warnings
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._fit(X, y, sample_weight)
+
+    def _fit(self, X, y, sample_weight):
         X, y, sample_weight = self._validate(X, y, sample_weight)
         Y, state = self._encode_target(y)
         n_features, n_outputs = X.shape[1], Y.shape[1]
         # 1. warm start from the previous solution when its shape still fits
-        W0 = np.zeros((n_features, n_outputs))
-        b0 = np.zeros(n_outputs)
-        if self.warm_start and hasattr(self, "coef_"):
-            coef = np.asarray(self.coef_).reshape(-1, n_features).T
-            if coef.shape == W0.shape:
-                W0 = coef.copy()
-                b0 = np.asarray(self.intercept_, dtype=np.float64).reshape(-1).copy()
-
+        W0, b0 = self._initial(n_features, n_outputs)
+        weights, norm = self._weights(y, sample_weight)
+        positive = getattr(self, "positive", False)
         if getattr(self, "solver", None) == "closed_form":
             W, b = self._exact_solution(X, Y, sample_weight)
             curve, n_iter = [], 0
@@ -161,12 +195,19 @@ class _BaseGD(BaseEstimator):
             # 2. the problem: through the Gram matrix for least squares when n >> d
             l2, l1 = self._penalties(sample_weight)
             if self._uses_gram(X) and l1 > 0:
-                problem = WorkingSetProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
+                problem = WorkingSetProblem(
+                    X, Y, weights, l2, l1, self.fit_intercept, positive=positive
+                )
             elif self._uses_gram(X):
-                problem = GramProblem(X, Y, sample_weight, l2, l1, self.fit_intercept)
+                problem = GramProblem(X, Y, weights, l2, l1, self.fit_intercept, positive)
             else:
+                if self.solver != "gd" and not scipy.sparse.issparse(X):
+                    # the compiled SGD epoch has one (float64) specialization
+                    X = np.ascontiguousarray(X, dtype=np.float64)
                 loss = state.get("loss", self._loss)
-                problem = DesignProblem(X, Y, sample_weight, loss, l2, l1, self.fit_intercept)
+                problem = DesignProblem(
+                    X, Y, weights, loss, l2, l1, self.fit_intercept, norm=norm, positive=positive
+                )
             theta0 = problem.to_theta(W0, b0)
             # 3. the engine
             result = gradient_descent(
@@ -189,29 +230,81 @@ class _BaseGD(BaseEstimator):
             scale = self._objective_scale(sample_weight)
             curve = [scale * value for value in result.loss_curve]
             n_iter = result.n_iter
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise overflow_error()
+        extra = self._extra_attributes(X, Y, W, b, sample_weight)
         # 4. assign everything at the end
-        self._unpack(W, b, state)
+        self._unpack(W, b, state, X.dtype)
+        for name, value in extra.items():
+            setattr(self, name, value)
         self.loss_curve_ = curve
-        self.n_iter_ = n_iter
+        self.n_iter_ = self._n_iter(n_iter)
         return self
 
-    def _unpack(self, W, b, state):
+    def _n_iter(self, n_iter):
+        return n_iter
+
+    def _unpack(self, W, b, state, dtype):
         if state["ndim"] == 1:
-            self.coef_ = W[:, 0].copy()
-            self.intercept_ = float(b[0])
+            self.coef_ = W[:, 0].astype(dtype)
+            self.intercept_ = dtype.type(b[0])
         else:
-            self.coef_ = W.T.copy()
-            self.intercept_ = np.asarray(b, dtype=np.float64).copy()
+            self.coef_ = W.T.astype(dtype)
+            self.intercept_ = np.asarray(b, dtype=dtype)
 
     def _decision(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=False
+        )
         coef = np.asarray(self.coef_)
-        return X @ coef.T + self.intercept_
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.asarray(X @ coef.T) + self.intercept_
 
 
 class _BaseRegressorGD(RegressorMixin, _BaseGD):
     """The least-squares regressors (ridge, lasso): single or multi-output ``X w + b``."""
+
+    _parameter_constraints: dict = {**_BaseGD._parameter_constraints, "positive": ["boolean"]}
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        solver="gd",
+        accelerated=True,
+        learning_rate="lipschitz",
+        eta0=None,
+        power_t=0.5,
+        batch_size=32,
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=5,
+        shuffle=True,
+        fit_intercept=True,
+        warm_start=False,
+        positive=False,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            alpha=alpha,
+            solver=solver,
+            accelerated=accelerated,
+            learning_rate=learning_rate,
+            eta0=eta0,
+            power_t=power_t,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            shuffle=shuffle,
+            fit_intercept=fit_intercept,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.positive = positive
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -29,6 +29,10 @@ derivative of the loss: 1 for squared error, 1/4 for the sigmoid, 1/2 for the so
 Acceleration. ``accelerated=True`` (full batch) runs Nesterov's method, FISTA when ``l1 > 0`` [1]_,
 with a backtracking line search that may also shrink ``L`` to the local curvature, and a
 gradient-based adaptive restart [2]_ that keeps the convergence linear on strongly convex problems.
+On an unconstrained quadratic (ridge through the Gram matrix) it is the conjugate-gradient method
+[3]_: exact line searches along gradients made conjugate to the previous steps, which stops on a
+bound of the coefficients' relative error instead of the gradient's size, since the
+gradient of an ill-conditioned quadratic can be small far from its minimizer.
 
 Two representations of the same problem: :class:`DesignProblem` evaluates ``f`` through ``X`` (two
 matrix-vector products per gradient), :class:`GramProblem` (squared loss only) through the Gram
@@ -41,6 +45,8 @@ References
    inverse problems", SIAM J. Imaging Sciences 2(1), 2009.
 .. [2] B. O'Donoghue and E. Candes, "Adaptive restart for accelerated gradient schemes",
    Foundations of Computational Mathematics 15, 2015.
+.. [3] M. R. Hestenes and E. Stiefel, "Methods of conjugate gradients for solving linear
+   systems", J. Research of the National Bureau of Standards 49(6), 1952.
 """
 
 import warnings
@@ -48,6 +54,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
 from scipy.special import expit, log_expit, logsumexp, softmax
 from sklearn.exceptions import ConvergenceWarning
 
@@ -64,6 +72,8 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
+# doublings of L in one line search: 2**60 takes any finite start past a finite curvature
+_MAX_BACKTRACKS = 60
 
 
 # --- losses of the linear predictor Z = X W + b ------------------------------------------------
@@ -98,14 +108,19 @@ LOSSES = {
 }
 
 
-def soft_threshold(W, threshold):
+def soft_threshold(W, threshold, positive=False):
     """Proximal operator of ``threshold * ||W||_1``: ``sign(w) * max(|w| - threshold, 0)``.
+
+    With ``positive=True`` it is the proximal operator of ``threshold * ||W||_1`` plus the
+    indicator of ``W >= 0``: ``max(w - threshold, 0)`` (a projection when ``threshold = 0``).
 
     Parameters
     ----------
     W : ndarray
     threshold : float
         Non-negative.
+    positive : bool, default=False
+        Constrain the result to be non-negative.
 
     Returns
     -------
@@ -117,7 +132,11 @@ def soft_threshold(W, threshold):
     >>> from sklearn_notes.linear_model._gd import soft_threshold
     >>> soft_threshold(np.array([-2.0, -0.5, 0.0, 0.3, 1.5]), 1.0)
     array([-1. , -0. ,  0. ,  0. ,  0.5])
+    >>> soft_threshold(np.array([-2.0, 0.3, 1.5]), 1.0, positive=True)
+    array([0. , 0. , 0.5])
     """
+    if positive:
+        return np.maximum(W - threshold, 0.0)
     return np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
 
 
@@ -127,6 +146,40 @@ def _lambda_max_psd(M):
     if n == 0:
         return 0.0
     return float(scipy.linalg.eigvalsh(M, subset_by_index=[n - 1, n - 1], check_finite=False)[0])
+
+
+def _weighted_mean(X, sample_weight):
+    """``sum_i s_i x_i / sum(s)`` for a dense or sparse ``X`` (no copy of ``X``)."""
+    return np.asarray(X.T @ sample_weight, dtype=np.float64).ravel() / float(np.sum(sample_weight))
+
+
+def _row_sq_norms(X):
+    """``||x_i||^2`` of every row, dense or sparse."""
+    if scipy.sparse.issparse(X):
+        return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+    return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+
+
+def _weighted_gram(X, sample_weight):
+    """``X^T S X`` as a dense float64 array (``S = diag(sample_weight)``), dense or sparse ``X``."""
+    root = np.sqrt(sample_weight)
+    if scipy.sparse.issparse(X):
+        Xs = scipy.sparse.csr_matrix(X.multiply(root[:, None]), dtype=np.float64)
+        return (Xs.T @ Xs).toarray()
+    if np.all(sample_weight == sample_weight[0]):  # one syrk, no weighted copy of X
+        X = np.asarray(X, dtype=np.float64)
+        return (X.T @ X) * sample_weight[0]
+    Xs = np.asarray(X * root[:, None], dtype=np.float64)
+    return Xs.T @ Xs
+
+
+def overflow_error(what="X or y"):
+    """The error raised when the data are too large for float64 arithmetic."""
+    return ValueError(
+        f"Overflow: the values of {what} are too large for float64 arithmetic (their squares or "
+        "products exceed 1.8e308), so the objective cannot be evaluated; rescale the data, e.g. "
+        "with sklearn.preprocessing.StandardScaler."
+    )
 
 
 # --- problems --------------------------------------------------------------------------------
@@ -155,16 +208,20 @@ class DesignProblem:
     fit_intercept : bool
     """
 
-    def __init__(self, X, Y, sample_weight, loss, l2, l1, fit_intercept, norm=None):
+    def __init__(
+        self, X, Y, sample_weight, loss, l2, l1, fit_intercept, norm=None, positive=False
+    ):
         self.X, self.Y, self.sw = X, Y, sample_weight
         self.loss, self.curvature = LOSSES[loss]
         self.loss_name = loss
         self.l2, self.l1 = float(l2), float(l1)
         self.fit_intercept = fit_intercept
-        # sum of the weights: what the weighted mean divides by (minibatches rescale it)
+        self.positive = positive
+        # what the weighted mean divides by: sum(s) unless given (minibatches rescale it; class
+        # weights leave it at the sum of the sample weights)
         self.norm = float(np.sum(sample_weight)) if norm is None else float(norm)
         self.n_features = X.shape[1]
-        self.x_mean = (sample_weight @ X) / np.sum(sample_weight) if fit_intercept else None
+        self.x_mean = _weighted_mean(X, sample_weight) if fit_intercept else None
 
     def to_theta(self, W, b):
         """Parameters of the model ``X W + b`` in this problem's coordinates."""
@@ -231,29 +288,43 @@ class DesignProblem:
         return self.l1 * float(np.abs(self._W(theta)).sum()) if self.l1 else 0.0
 
     def prox(self, theta, step):
-        if self.l1:
+        if self.l1 or self.positive:
             theta = theta.copy()
-            theta[: self.n_features] = soft_threshold(theta[: self.n_features], step * self.l1)
+            theta[: self.n_features] = soft_threshold(
+                theta[: self.n_features], step * self.l1, self.positive
+            )
         return theta
 
     def lipschitz(self):
         """Lipschitz constant of ``grad f``: ``c * lambda_max(X~^T S X~) / sum(s) + l2``."""
         X, sw = self.X, self.sw
         n, d = X.shape
-        if d + self.fit_intercept <= 2000 or d <= n:
-            Xs = X * np.sqrt(sw)[:, None]
+        total = float(sw.sum())
+        if d + self.fit_intercept <= 2000 or (d <= n and not scipy.sparse.issparse(X)):
             M = np.empty((d + self.fit_intercept,) * 2)
-            M[:d, :d] = Xs.T @ Xs
+            M[:d, :d] = _weighted_gram(X, sw)
             if self.fit_intercept:  # centred block; the intercept column is then orthogonal
-                M[:d, :d] -= sw.sum() * np.outer(self.x_mean, self.x_mean)
+                M[:d, :d] -= total * np.outer(self.x_mean, self.x_mean)
                 M[:d, d] = M[d, :d] = 0.0
-                M[d, d] = sw.sum()
+                M[d, d] = total
+            lam = _lambda_max_psd(M)
+        elif scipy.sparse.issparse(X):  # never densify: Lanczos on the centred operator
+            m = self.x_mean if self.fit_intercept else np.zeros(d)
+
+            def matvec(v):
+                u = sw * (X @ v - m @ v)
+                return X.T @ u - m * u.sum()
+
+            op = scipy.sparse.linalg.LinearOperator((d, d), matvec=matvec, dtype=np.float64)
+            lam = float(scipy.sparse.linalg.eigsh(op, k=1, which="LA", tol=1e-3)[0][0]) * 1.01
+            lam = max(lam, total) if self.fit_intercept else lam
         else:  # n < d: the nonzero spectrum of the (n, n) Gram matrix is the same
             Xs = (X - self.x_mean if self.fit_intercept else X) * np.sqrt(sw)[:, None]
             M = Xs @ Xs.T
             if self.fit_intercept:
                 M += np.outer(np.sqrt(sw), np.sqrt(sw))
-        return self.curvature * _lambda_max_psd(M) / self.norm + self.l2
+            lam = _lambda_max_psd(M)
+        return self.curvature * lam / self.norm + self.l2
 
     def lipschitz_estimate(self):
         """Average curvature ``c trace(X~^T S X~) / (sum(s) (d + 1)) + l2``, a lower bound on L.
@@ -261,7 +332,7 @@ class DesignProblem:
         Costs one pass over ``X`` instead of the ``O(n d^2)`` Gram matrix; the accelerated solver's
         line search starts from it and doubles ``L`` until the sufficient-decrease test holds.
         """
-        trace = float(self.sw @ np.einsum("ij,ij->i", self.X, self.X))
+        trace = float(self.sw @ _row_sq_norms(self.X))
         if self.fit_intercept:  # sum_i s_i ||x_i - m||^2 = sum_i s_i ||x_i||^2 - S ||m||^2
             trace += self.norm * (1.0 - float(self.x_mean @ self.x_mean))
         return self.curvature * trace / (self.norm * self.shape[0]) + self.l2
@@ -272,8 +343,14 @@ class DesignProblem:
         Any minibatch objective is a mean of such terms, so ``1 / sample_lipschitz()`` is a safe
         step for every batch size.
         """
-        Xc = self.X - self.x_mean if self.fit_intercept else self.X
-        row_norms = np.einsum("ij,ij->i", Xc, Xc) + self.fit_intercept
+        if not self.fit_intercept:
+            row_norms = _row_sq_norms(self.X)
+        elif scipy.sparse.issparse(self.X):  # ||x - m||^2 without a dense centred copy
+            m = self.x_mean
+            row_norms = _row_sq_norms(self.X) - 2.0 * (self.X @ m) + float(m @ m) + 1.0
+        else:
+            Xc = self.X - self.x_mean
+            row_norms = np.einsum("ij,ij->i", Xc, Xc) + 1.0
         n = self.X.shape[0]
         return self.curvature * float(np.max(row_norms * self.sw)) * n / self.norm + self.l2
 
@@ -282,7 +359,7 @@ class DesignProblem:
         norm = self.norm * len(idx) / self.X.shape[0]
         sub = DesignProblem(
             self.X[idx], self.Y[idx], self.sw[idx], self.loss_name, self.l2, self.l1,
-            self.fit_intercept, norm=norm,
+            self.fit_intercept, norm=norm, positive=self.positive,
         )  # fmt: skip
         sub.x_mean = self.x_mean  # same coordinates as the full problem
         return sub
@@ -298,26 +375,25 @@ class GramProblem:
     ``theta`` is ``W`` only; :meth:`intercept` recovers ``b``.
     """
 
-    def __init__(self, X, Y, sample_weight, l2, l1, fit_intercept):
+    def __init__(self, X, Y, sample_weight, l2, l1, fit_intercept, positive=False):
         sw = sample_weight
         self.norm = float(np.sum(sw))
         self.l2, self.l1 = float(l2), float(l1)
         self.fit_intercept = fit_intercept
+        self.positive = positive
         if fit_intercept:
-            self.x_mean = (sw @ X) / self.norm
+            self.x_mean = _weighted_mean(X, sw)
             self.y_mean = (sw @ Y) / self.norm
         else:
             self.x_mean = np.zeros(X.shape[1])
             self.y_mean = np.zeros(Y.shape[1])
         # X_c^T S X_c / sum(s) = X^T S X / sum(s) - x_mean x_mean^T  (no centred copy of X)
-        if np.all(sw == sw[0]):  # equal weights: no weighted copy of X either (one syrk)
-            XtSX = (X.T @ X) * (sw[0] / self.norm)
-        else:
-            Xs = X * np.sqrt(sw / self.norm)[:, None]
-            XtSX = Xs.T @ Xs
-        self.G = XtSX - np.outer(self.x_mean, self.x_mean)
-        self.C = X.T @ (Y * (sw / self.norm)[:, None]) - np.outer(self.x_mean, self.y_mean)
+        self.G = _weighted_gram(X, sw) / self.norm - np.outer(self.x_mean, self.x_mean)
+        XtSY = np.asarray(X.T @ (Y * (sw / self.norm)[:, None]), dtype=np.float64)
+        self.C = XtSY - np.outer(self.x_mean, self.y_mean)
         self.yy = float(np.sum((Y - self.y_mean) ** 2 * sw[:, None])) / self.norm
+        if not (np.isfinite(self.G).all() and np.isfinite(self.C).all() and np.isfinite(self.yy)):
+            raise overflow_error()
         self.shape = (X.shape[1], Y.shape[1])
 
     def lin(self, theta):
@@ -341,12 +417,22 @@ class GramProblem:
         return self.l1 * float(np.abs(theta).sum()) if self.l1 else 0.0
 
     def prox(self, theta, step):
-        return soft_threshold(theta, step * self.l1) if self.l1 else theta
+        if self.l1 or self.positive:
+            return soft_threshold(theta, step * self.l1, self.positive)
+        return theta
 
     def lipschitz(self):
         return _lambda_max_psd(self.G) + self.l2
 
     lipschitz_estimate = lipschitz  # exact and cheap here
+
+    def strong_convexity(self):
+        """``mu = lambda_min(G) + l2``: ``||W - W*|| <= ||grad f(W)|| / mu`` when ``mu > 0``."""
+        d = self.G.shape[0]
+        if d == 0:
+            return self.l2
+        low = scipy.linalg.eigvalsh(self.G, subset_by_index=[0, 0], check_finite=False)[0]
+        return max(float(low), 0.0) + self.l2
 
     def intercept(self, theta):
         return self.y_mean - self.x_mean @ theta
@@ -370,16 +456,18 @@ class WorkingSetProblem:
     the full gradient mapping); only the work differs.
     """
 
-    def __init__(self, X, Y, sample_weight, l2, l1, fit_intercept):
+    def __init__(self, X, Y, sample_weight, l2, l1, fit_intercept, positive=False):
         self.X, self.Y, self.sw = X, Y, sample_weight
         self.l2, self.l1, self.fit_intercept = float(l2), float(l1), fit_intercept
+        self.positive = positive
         self.norm = float(np.sum(sample_weight))
         self.shape = (X.shape[1], Y.shape[1])
 
     def restrict(self, features):
         return GramProblem(
-            self.X[:, features], self.Y, self.sw, self.l2, self.l1, self.fit_intercept
-        )
+            self.X[:, features], self.Y, self.sw, self.l2, self.l1, self.fit_intercept,
+            self.positive,
+        )  # fmt: skip
 
     def gradient(self, W, features, gram):
         """Gradient of the smooth part for every feature, at ``W`` supported on ``features``."""
@@ -421,6 +509,16 @@ class GDResult:
     converged: bool
 
 
+def _divergence(learning_rate, eta0, epoch, value):
+    """The error for a non-finite objective: overflow of the data, or a step the user chose."""
+    if learning_rate == "lipschitz" or eta0 is None:  # 1/L cannot diverge: the data overflow
+        return overflow_error()
+    return FloatingPointError(
+        f"Gradient descent diverged at epoch {epoch} (objective {value}); use a smaller "
+        "learning rate (eta0) or learning_rate='lipschitz'."
+    )
+
+
 def _step_size(learning_rate, eta0, power_t, lipschitz, t):
     """Step during epoch ``t`` (1-based) under a schedule.
 
@@ -446,6 +544,8 @@ def _full_batch(problem, theta, *, learning_rate, eta0, power_t, max_iter, tol, 
     zero exactly at the optimum) has max-norm ``<= tol``.
     """
     L = problem.lipschitz() if (learning_rate == "lipschitz" or eta0 is None) else 1.0
+    if not np.isfinite(L):
+        raise overflow_error()
     a = problem.lin(theta)
     curve = []
     for epoch in range(1, max_iter + 1):
@@ -458,10 +558,7 @@ def _full_batch(problem, theta, *, learning_rate, eta0, power_t, max_iter, tol, 
         curve.append(problem.value(theta, a) + problem.nonsmooth(theta))
         _report(verbose, epoch, curve[-1], f", step {eta:.3g}")
         if not np.isfinite(curve[-1]):
-            raise FloatingPointError(
-                f"Gradient descent diverged at epoch {epoch} (objective {curve[-1]}); "
-                "use a smaller learning rate (eta0) or learning_rate='lipschitz'."
-            )
+            raise _divergence(learning_rate, eta0, epoch, curve[-1])
         if step_norm <= tol:
             return GDResult(theta, curve, epoch, True)
     return GDResult(theta, curve, max_iter, False)
@@ -482,6 +579,8 @@ def _accelerated(problem, theta, *, learning_rate, eta0, power_t, max_iter, tol,
     search = learning_rate == "lipschitz"
     L_safe = problem.lipschitz() if (not search and eta0 is None) else None
     L = problem.lipschitz_estimate() if search else None
+    if not np.isfinite(L if search else (L_safe or 1.0)):
+        raise overflow_error()
     # a quadratic has the same curvature everywhere: nothing to follow (and shrinking L below the
     # exact constant only costs backtracks); other losses flatten near the optimum
     shrink = 1.0 if getattr(problem, "loss_name", "squared") == "squared" else 0.9
@@ -496,7 +595,11 @@ def _accelerated(problem, theta, *, learning_rate, eta0, power_t, max_iter, tol,
             L *= shrink
         else:
             L = 1.0 / _step_size(learning_rate, eta0, power_t, L_safe, epoch)
-        while True:
+        if not np.isfinite(f_y):
+            raise _divergence(learning_rate, eta0, epoch, f_y)
+        # at most _MAX_BACKTRACKS doublings: a test that never holds (non-finite values) must
+        # not loop forever outside the max_iter budget
+        for _ in range(_MAX_BACKTRACKS):
             x_new = problem.prox(y - grad / L, 1.0 / L)
             a_new = problem.lin(x_new)
             D = x_new - y
@@ -506,15 +609,14 @@ def _accelerated(problem, theta, *, learning_rate, eta0, power_t, max_iter, tol,
             if not search or dd == 0.0 or gap <= 0.5 * L * dd + 64 * _EPS * abs(f_y):
                 break
             L *= 2.0
+        else:
+            raise overflow_error()
         mapping = float(np.max(np.abs(D), initial=0.0)) * L
         f_new += problem.nonsmooth(x_new)
         curve.append(f_new)
         _report(verbose, epoch, f_new, f", L {L:.4g}")
         if not np.isfinite(f_new):
-            raise FloatingPointError(
-                f"Gradient descent diverged at epoch {epoch} (objective {f_new}); "
-                "use a smaller learning rate (eta0) or learning_rate='lipschitz'."
-            )
+            raise _divergence(learning_rate, eta0, epoch, f_new)
         if mapping <= tol:
             return GDResult(x_new, curve, epoch, True)
         if float(np.sum(-D * (x_new - x))) > 0.0:  # momentum points uphill: restart
@@ -530,6 +632,55 @@ def _accelerated(problem, theta, *, learning_rate, eta0, power_t, max_iter, tol,
     return GDResult(x, curve, max_iter, False)
 
 
+def _conjugate_gradient(problem, theta, *, max_iter, tol, verbose, **unused):
+    """Conjugate gradients on the quadratic of a :class:`GramProblem` (``l1 = 0``, unsigned).
+
+    On a quadratic the best step along any direction is known in closed form, and each new
+    direction is the gradient made conjugate (``A``-orthogonal) to the previous ones, so no step
+    is undone later: the optimal acceleration of gradient descent, exact after at most
+    ``n_features`` steps (Hestenes-Stiefel [3]_). For ``A = G + l2 I``, residual ``R = C - A W``
+    (minus the gradient):
+
+    1. ``step = r^T r / p^T A p``; ``W += step p``; ``R -= step A p``;
+    2. ``p = R + (r_new^T r_new / r^T r) p``;
+    3. stop when ``||R|| / mu <= tol ||W||`` (``mu = lambda_min(A)``: the coefficients are then
+       within ``tol`` relative of the optimum), or when ``R`` is down to round-off.
+    """
+    G, C, l2 = problem.G, problem.C, problem.l2
+    mu = problem.strong_convexity()
+    # round-off floor of the residual: what one product with A can resolve
+    floor = 64 * _EPS * (np.sqrt(G.size) * (float(np.abs(G).max(initial=0.0)) + l2))
+    W = np.array(theta, dtype=np.float64)
+    GW = G @ W
+    R = C - GW - l2 * W
+    P = R.copy()
+    rr = np.einsum("ij,ij->j", R, R)
+    curve = []
+    for epoch in range(1, max_iter + 1):
+        GP = G @ P
+        pAp = np.einsum("ij,ij->j", P, GP) + l2 * np.einsum("ij,ij->j", P, P)
+        # 1. exact line search along p (a column already solved has p = 0)
+        step = np.divide(rr, pAp, out=np.zeros_like(rr), where=pAp > 0)
+        W += step * P
+        GW += step * GP
+        R -= step * (GP + l2 * P)
+        rr_new = np.einsum("ij,ij->j", R, R)
+        curve.append(problem.value(W, GW))
+        _report(verbose, epoch, curve[-1])
+        if not np.isfinite(curve[-1]):
+            raise overflow_error()
+        # 3. error bound relative to the coefficients, or round-off
+        r_norm, w_norm = np.sqrt(rr_new), np.sqrt(np.einsum("ij,ij->j", W, W))
+        c_norm = np.sqrt(np.einsum("ij,ij->j", C, C))
+        if np.all((r_norm <= tol * mu * w_norm) | (r_norm <= floor * (w_norm + c_norm))):
+            return GDResult(W, curve, epoch, True)
+        # 2. next direction, conjugate to the previous ones
+        beta = np.divide(rr_new, rr, out=np.zeros_like(rr), where=rr > 0)
+        P = R + beta * P
+        rr = rr_new
+    return GDResult(W, curve, max_iter, False)
+
+
 def _stochastic(
     problem, theta, *, batch_size, learning_rate, eta0, power_t, max_iter, tol,
     n_iter_no_change, shuffle, rng, verbose,
@@ -543,6 +694,8 @@ def _stochastic(
     n = problem.X.shape[0]
     batch_size = min(batch_size, n)
     L = problem.sample_lipschitz()
+    if not np.isfinite(L):
+        raise overflow_error()
     curve = []
     best, stall = np.inf, 0
     order = np.arange(n)
@@ -555,6 +708,8 @@ def _stochastic(
         curve.append(problem.value(theta, problem.lin(theta)) + problem.nonsmooth(theta))
         _report(verbose, epoch, curve[-1], f", step {eta:.3g}")
         if not np.isfinite(curve[-1]):
+            if learning_rate == "lipschitz" or eta0 is None:
+                raise overflow_error()
             raise FloatingPointError(
                 f"Stochastic gradient descent diverged at epoch {epoch} (objective {curve[-1]}); "
                 "use a smaller learning rate (eta0)."
@@ -585,7 +740,8 @@ def _working_set(problem, theta, run, *, max_iter, tol, verbose, **common):
     size = max(10, 2 * int(in_set.sum()))
     while True:
         # 1. / 4. grow the set with the worst violators
-        score = np.max(np.abs(grad), axis=1) - problem.l1
+        # a zero coefficient may only grow where the gradient points down (up, too, if signed)
+        score = np.max(-grad if problem.positive else np.abs(grad), axis=1) - problem.l1
         score[in_set] = -np.inf
         candidates = np.flatnonzero(score > tol)
         if len(candidates) == 0 and (epochs > 0 or not in_set.any()):
@@ -661,17 +817,24 @@ def gradient_descent(
         learning_rate=learning_rate, eta0=eta0, power_t=power_t, max_iter=max_iter, tol=tol,
         verbose=verbose,
     )  # fmt: skip
-    if solver == "gd":
-        run = _accelerated if accelerated else _full_batch
-        if isinstance(problem, WorkingSetProblem):
-            result = _working_set(problem, theta, run, **common)
+    quadratic = isinstance(problem, GramProblem) and not problem.l1 and not problem.positive
+    # overflow is detected by the finiteness checks (a clear error), not reported as warnings
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if solver == "gd" and accelerated and learning_rate == "lipschitz" and quadratic:
+            result = _conjugate_gradient(problem, theta, **common)
+        elif solver == "gd":
+            run = _accelerated if accelerated else _full_batch
+            if isinstance(problem, WorkingSetProblem):
+                result = _working_set(problem, theta, run, **common)
+            else:
+                result = run(problem, theta, **common)
         else:
-            result = run(problem, theta, **common)
-    else:
-        result = _stochastic(
-            problem, theta, batch_size=1 if solver == "sgd" else batch_size,
-            n_iter_no_change=n_iter_no_change, shuffle=shuffle, rng=random_state, **common,
-        )  # fmt: skip
+            result = _stochastic(
+                problem, theta, batch_size=1 if solver == "sgd" else batch_size,
+                n_iter_no_change=n_iter_no_change, shuffle=shuffle, rng=random_state, **common,
+            )  # fmt: skip
+    if not np.all(np.isfinite(result.theta)):
+        raise overflow_error()
     if not result.converged:
         warnings.warn(
             f"Gradient descent (solver={solver!r}) stopped at max_iter={max_iter} epochs before "

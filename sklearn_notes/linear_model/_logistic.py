@@ -17,7 +17,8 @@ from numbers import Real
 import numpy as np
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -35,7 +36,12 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
     Parameters
     ----------
     alpha : float, default=0.01
-        L2 strength (``0.01`` is ``C=1`` at 100 samples).
+        Penalty strength (``0.01`` is ``C=1`` at 100 samples).
+    penalty : {"l2", "l1", "elasticnet"} or None, default="l2"
+        ``alpha / 2 ||W||^2``, ``alpha ||W||_1`` (exact zeros by the lasso's proximal step),
+        ``alpha ((1 - l1_ratio) / 2 ||W||^2 + l1_ratio ||W||_1)``, or no penalty.
+    l1_ratio : float, default=None
+        Share of the L1 term for ``penalty="elasticnet"`` (in [0, 1]; required there).
     solver : {"gd", "sgd", "minibatch"}, default="gd"
         Full batch, one random sample per step, or ``batch_size`` random samples per step.
     accelerated : bool, default=True
@@ -63,6 +69,10 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Stochastic solvers: permute the samples every epoch.
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
+    class_weight : dict, "balanced" or None, default=None
+        Weights ``{class: weight}`` multiplying the sample weights of each class; ``"balanced"``
+        uses ``n_samples / (n_classes * bincount(y))``. The mean still divides by
+        ``sum(sample_weight)``, so ``alpha`` keeps its meaning.
     warm_start : bool, default=False
         Start from the previous solution.
     random_state : int, RandomState instance or None, default=None
@@ -80,8 +90,8 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Intercepts.
     loss_curve_ : list of float
         Objective after each epoch.
-    n_iter_ : int
-        Epochs run.
+    n_iter_ : ndarray of shape (1,)
+        Epochs run (one problem, binary or multinomial, as in scikit-learn).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -113,6 +123,9 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
     _parameter_constraints: dict = {
         **_BaseGD._parameter_constraints,
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
     _loss = "logistic"
@@ -121,6 +134,8 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         self,
         alpha=0.01,
         *,
+        penalty="l2",
+        l1_ratio=None,
         solver="gd",
         accelerated=True,
         learning_rate="lipschitz",
@@ -132,6 +147,7 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         n_iter_no_change=5,
         shuffle=True,
         fit_intercept=True,
+        class_weight=None,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -153,6 +169,9 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
             random_state=random_state,
             verbose=verbose,
         )
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.class_weight = class_weight
 
     def _validate(self, X, y, sample_weight):
         X, y, sample_weight = super()._validate(X, y, sample_weight)
@@ -176,12 +195,35 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         return Y, {"classes": classes, "loss": "multinomial"}
 
     def _penalties(self, sample_weight):
-        return self.alpha, 0.0
+        """``(l2, l1)``: ``alpha ((1 - r) / 2 ||W||^2 + r ||W||_1)``, ``r`` the L1 share."""
+        if self.penalty is None:
+            return 0.0, 0.0
+        if self.penalty == "elasticnet":
+            if self.l1_ratio is None:
+                raise ValueError("penalty='elasticnet' needs l1_ratio, a number in [0, 1].")
+            ratio = self.l1_ratio
+        else:
+            ratio = 1.0 if self.penalty == "l1" else 0.0
+        return self.alpha * (1.0 - ratio), self.alpha * ratio
 
-    def _unpack(self, W, b, state):
+    def _weights(self, y, sample_weight):
+        # class weights multiply the sample weights (scikit-learn's rule); the mean still divides
+        # by sum(sample_weight), so alpha keeps its meaning, C = 1 / (alpha sum(sample_weight))
+        if self.class_weight is None:
+            return sample_weight, None
+        weights = sample_weight * compute_sample_weight(self.class_weight, y)
+        if not np.sum(weights) > 0:
+            raise ValueError("class_weight and sample_weight leave every sample with weight 0.")
+        return weights, float(np.sum(sample_weight))
+
+    def _unpack(self, W, b, state, dtype):
         self.classes_ = state["classes"]
-        self.coef_ = W.T.copy()
-        self.intercept_ = np.asarray(b, dtype=np.float64).copy()
+        self.coef_ = W.T.astype(dtype)
+        self.intercept_ = np.asarray(b, dtype=dtype)
+
+    def _n_iter(self, n_iter):
+        # one multinomial (or binary) problem, reported as scikit-learn does
+        return np.array([n_iter], dtype=np.int32)
 
     def decision_function(self, X):
         """Logits ``X W^T + b``.

@@ -17,9 +17,10 @@ ordinary least squares.
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from sklearn.utils._param_validation import StrOptions
 
-from ._base import _BaseRegressorGD
+from ._base import _MAX_GRAM_FEATURES, _BaseRegressorGD
 from ._gd import GramProblem
 
 __all__ = ["RidgeGD", "ridge_closed_form"]
@@ -58,13 +59,28 @@ def ridge_closed_form(X, Y, sample_weight, alpha, fit_intercept=True):
     >>> np.round(W.ravel(), 6), np.round(b, 6)
     (array([2.]), array([1.]))
     """
+    n_samples, n_features = X.shape
+    if scipy.sparse.issparse(X) and n_features > _MAX_GRAM_FEATURES:
+        raise ValueError(
+            f"solver='closed_form' forms the ({n_features}, {n_features}) Gram matrix; for a "
+            f"sparse X with more than {_MAX_GRAM_FEATURES} features use solver='gd'."
+        )
     gram = GramProblem(X, Y, sample_weight, 0.0, 0.0, fit_intercept)
+    if alpha == 0 and not scipy.sparse.issparse(X):
+        # least squares on the weighted centred design: LAPACK's lstsq returns the minimum-norm
+        # solution when X_c has dependent columns (n < d), and never squares the condition number
+        root = np.sqrt(sample_weight)[:, None]
+        W = scipy.linalg.lstsq(
+            (X - gram.x_mean) * root, (Y - gram.y_mean) * root, check_finite=False
+        )[0]
+        return W, gram.intercept(W)
     # G and C are divided by sum(s); so is the penalty
-    A = gram.G + (alpha / gram.norm) * np.eye(X.shape[1])
+    A = gram.G + (alpha / gram.norm) * np.eye(n_features)
     try:
         W = scipy.linalg.solve(A, gram.C, assume_a="pos", check_finite=False)
     except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-        W = scipy.linalg.lstsq(A, gram.C, check_finite=False)[0]
+        # singular (alpha = 0): the pseudo-inverse gives the minimum-norm solution
+        W = scipy.linalg.pinvh(A, check_finite=False) @ gram.C
     return W, gram.intercept(W)
 
 
@@ -170,4 +186,9 @@ class RidgeGD(_BaseRegressorGD):
         return 2.0 * float(np.sum(sample_weight))
 
     def _exact_solution(self, X, Y, sample_weight):
+        if self.positive:
+            raise ValueError(
+                "solver='closed_form' does not support positive=True (the constrained optimum "
+                "has no closed form); use solver='gd'."
+            )
         return ridge_closed_form(X, Y, sample_weight, self.alpha, self.fit_intercept)

@@ -237,10 +237,6 @@ def test_bad_input_gives_clear_errors():
         RidgeGD().fit(X, y, sample_weight=-np.ones(len(y)))
     with pytest.raises(ValueError, match="solver"):
         RidgeGD(solver="newton").fit(X, y)
-    from scipy import sparse
-
-    with pytest.raises(TypeError, match="dense data is required"):
-        LassoGD().fit(sparse.csr_matrix(X), y)
     with pytest.raises(FloatingPointError, match="diverged"):
         RidgeGD(learning_rate="constant", eta0=100.0, accelerated=False).fit(X, y)
 
