@@ -1,4 +1,7 @@
-"""DM vs GAN vs VAE: the notes' comparison table, measured on one dataset in one run.
+"""
+DM vs GAN vs VAE: the notes' comparison table, measured on one dataset in one run
+=================================================================================
+
 
 The notes (section "DM vs VAE vs GAN") rate the three generators on image quality, training
 stability, diversity (mode collapse) and sampling speed. Here every row is a number, measured on

@@ -1,4 +1,7 @@
-"""Bayesian network: d-separation cases, queries with and without evidence, explaining away.
+"""
+Bayesian network: d-separation cases, queries with and without evidence, explaining away
+========================================================================================
+
 
 The notes' d-separation rule on the classic alarm network (Pearl): a burglary or an earthquake sets
 the alarm off, and the alarm makes John and Mary call. We sample data from known probabilities, fit

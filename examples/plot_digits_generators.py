@@ -1,4 +1,7 @@
-"""Sample grids on the digits: VAE, GAN and diffusion model side by side.
+"""
+Sample grids on the digits: VAE, GAN and diffusion model side by side
+=====================================================================
+
 
 Each generator is fitted on the 1,797 8x8 digits of scikit-learn (pixel values 0-16, in the
 user's units throughout). A logistic regression trained on the real digits then reads the

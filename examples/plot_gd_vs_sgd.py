@@ -1,4 +1,7 @@
-"""Loss curves of the three regimes of the notes: GD, SGD and minibatch SGD.
+"""
+Loss curves of the three regimes of the notes: GD, SGD and minibatch SGD
+========================================================================
+
 
 Logistic regression on the breast-cancer data. Full-batch GD (plain, and Nesterov-accelerated)
 descends smoothly; SGD (one random sample per step) makes many updates per epoch but is noisy

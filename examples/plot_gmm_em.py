@@ -1,4 +1,7 @@
-"""EM fitting a Gaussian mixture, step by step (notes: GMM & EM, EM in general).
+"""
+EM fitting a Gaussian mixture, step by step (notes: GMM & EM, EM in general)
+============================================================================
+
 
 Starts three full-covariance components from a poor guess (all means bunched at the center, unit
 covariances) on anisotropic blobs, draws the components' 2-sigma ellipses after iterations 0, 1, 2

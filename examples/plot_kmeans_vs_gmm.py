@@ -1,4 +1,7 @@
-"""Hard vs soft assignment: k-means and a GMM on anisotropic blobs (notes: k-means as EM).
+"""
+Hard vs soft assignment: k-means and a GMM on anisotropic blobs (notes: k-means as EM)
+======================================================================================
+
 
 k-means is EM with hard responsibilities and one shared spherical "covariance": it cuts stretched
 clusters with straight boundaries half-way between centroids. The full-covariance GMM learns the

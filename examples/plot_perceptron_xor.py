@@ -1,4 +1,7 @@
-"""The perceptron cannot learn XOR; one hidden layer can (notes: Perceptron, Multi layer NN).
+"""
+The perceptron cannot learn XOR; one hidden layer can (notes: Perceptron, Multi layer NN)
+=========================================================================================
+
 
 Fits the perceptron and a one-hidden-layer MLP on AND, OR and XOR, prints their training accuracy
 and draws the decision regions. It also checks the hand-written backpropagation against finite

@@ -1,4 +1,7 @@
-"""Ridge vs lasso coefficient paths on the diabetes data (notes: "릿지" / "라쏘").
+"""
+Ridge vs lasso coefficient paths on the diabetes data (notes: "릿지" / "라쏘")
+==========================================================================
+
 
 The notes: ridge (L2) shrinks every coefficient but keeps every feature; lasso (L1) drops features.
 Both paths are computed here by gradient descent (RidgeGD; LassoGD = proximal GD / FISTA,

@@ -1,9 +1,12 @@
-"""Vanishing gradients through time: RNN vs LSTM vs GRU (notes: RNN, BPTT, LSTM, GRU).
+"""
+Vanishing gradients through time: RNN vs LSTM vs GRU (notes: RNN, BPTT, LSTM, GRU)
+==================================================================================
+
 
 Back-propagation through time multiplies one Jacobian per step, so in a plain tanh RNN the gradient
 that reaches step t from the output at step T shrinks geometrically in T - t. The LSTM's additive
 cell-state update (forget gate near 1) and the GRU's update gate keep a path along which it does
-not. This script measures |d output / d x_t| at initialization for each cell, averaged over seeds
+not. This script measures ``|d output / d x_t|`` at initialization for each cell, averaged over seeds
 and a batch, prints the ratio first step / last step, plots the profile over t, and prints the
 parameter counts (a GRU has three gate blocks to the LSTM's four).
 """

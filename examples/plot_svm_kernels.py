@@ -1,4 +1,7 @@
-"""Kernels on make_moons, and the RBF gamma sweep (notes: non-linear SVM, kernel trick, rows 15-17).
+"""
+Kernels on make_moons, and the RBF gamma sweep (notes: non-linear SVM, kernel trick, rows 15-17)
+================================================================================================
+
 
 Top: the decision boundary of KernelSVC with each kernel of the notes (linear, polynomial, RBF
 a.k.a. Gaussian, sigmoid) on the two moons. Bottom: the notes say "higher gamma -> higher accuracy,

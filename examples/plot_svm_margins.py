@@ -1,4 +1,7 @@
-"""Hard vs soft margin: how C trades margin width for margin violations (notes: SVM, rows 9-13).
+"""
+Hard vs soft margin: how C trades margin width for margin violations (notes: SVM, rows 9-13)
+============================================================================================
+
 
 A linear KernelSVC on two separable Gaussian blobs, for several C and for the hard margin
 (C = inf). Each panel draws the decision boundary f(x) = 0, the margins f(x) = +-1 and circles the
