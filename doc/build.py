@@ -31,6 +31,9 @@ def main(argv=None):
         for name in ("examples", "sklearn_notes"):
             (stage / name).symlink_to(REPO / name, target_is_directory=True)
         os.environ["SKLEARN_NOTES_DOC_STAGE"] = str(stage)
+        # The examples run from their own folder; their saved copies of the figures go to the
+        # stage (the gallery takes its pictures from the open figures).
+        os.environ.setdefault("SKLEARN_NOTES_FIGDIR", str(stage / "figures"))
         return build_main(["-W", "--keep-going", "-b", "html", *argv, str(stage / "doc"), str(out)])
 
 
