@@ -79,3 +79,11 @@ def test_docs_carry_the_concept_map_and_the_corrections(built_docs):
     notes = (built_docs / "notes.html").read_text(encoding="utf-8")
     assert "RBF and Gaussian kernels" in notes and "parallel at a constrained optimum" in notes
     assert "shared/notes" not in concept_map + notes  # the docs stand alone
+
+
+@pytest.mark.slow
+def test_docs_tutorial_notebook_was_executed(built_docs):
+    """The build runs the tutorial (myst-nb, nb_execution_mode="force"): its outputs are in the page."""
+    page = (built_docs / "tutorials" / "tutorial.html").read_text(encoding="utf-8")
+    assert "cv accuracy" in page and "adjusted Rand index" in page
+    assert page.count("<img") >= 2  # the clustering figure and the digit samples
