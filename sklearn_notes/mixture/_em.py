@@ -178,8 +178,8 @@ class BaseEM(BaseEstimator, metaclass=ABCMeta):
             The run with the highest final objective (the first one on ties).
         """
         # An EM iteration is a few thin matrix products (n x small); waking BLAS threads for each
-        # costs more than it saves, and on a loaded machine it is many times slower (measured), so
-        # the loop runs single-threaded BLAS by default, as scikit-learn's KMeans does.
+        # costs more than it saves, above all on a loaded machine, so the loop runs single-threaded
+        # BLAS by default, as scikit-learn's KMeans does.
         limit = self._blas_threads(X)
         if limit is None:
             return self._fit_em_runs(X, sample_weight)

@@ -31,11 +31,13 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..utils._fit_guard import atomic_fit
 from ..utils._threads import limit_blas
 from ..utils._validation import check_sample_weight
 from ._em import BaseEM
@@ -52,6 +54,10 @@ _MAX_BLOCKS = 64
 # the threads, and small data run serially.
 _MIN_BLOCK_ROWS = 1024
 _BLOCK_SUMS_ELEMENTS = 2**22
+# Data whose largest |value| lies outside this range is divided by a power of two first, so that
+# squared distances summed over samples and features neither overflow nor underflow.
+_LARGEST_UNSCALED = 2.0**250
+_SMALLEST_UNSCALED = 2.0**-250
 
 
 # --- the mathematics: pure functions of arrays ------------------------------------------------
@@ -124,7 +130,7 @@ def _blocks_in_parallel(
     """:func:`_nearest_and_sums` over ``len(block_sums)`` contiguous row blocks, on numba's threads.
 
     Each block has its own accumulators, local while it runs: blocks writing to neighbouring rows
-    of ``block_sums`` share cache lines between threads, which measured 60% slower.
+    of ``block_sums`` would share cache lines between threads (false sharing).
     """
     n, d = X.shape
     K = centers_t.shape[1]
@@ -207,8 +213,7 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
     if n_blocks > 1 and _parallel_allowed():
         # As many threads as scikit-learn's OpenMP code would take (OMP_NUM_THREADS and
         # threadpoolctl's limits apply as they do to KMeans), and one BLAS thread in each: a
-        # multi-threaded OpenBLAS called from inside the parallel region oversubscribes the cores
-        # (measured 1 s instead of 1 ms per call on 2 cores).
+        # multi-threaded OpenBLAS called from inside the parallel region oversubscribes the cores.
         previous = numba.get_num_threads()
         numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, _openmp_effective_n_threads()))
         try:
@@ -379,12 +384,31 @@ def kmeans_plusplus(
 # --- the estimator -----------------------------------------------------------------------------
 
 
+def _max_abs(a):
+    values = a.data if scipy.sparse.issparse(a) else a
+    return float(np.max(np.abs(values), initial=0.0))
+
+
+def _power_of_two_scale(*arrays):
+    """``2**e`` bringing the largest ``|value|`` near 1 where squares would overflow or underflow.
+
+    k-means is scale-equivariant; dividing by a power of two is exact, so the fit of ``X / s`` is
+    the fit of ``X`` with its squared distances kept inside float64's range. 1 for ordinary data.
+    """
+    largest = max(_max_abs(a) for a in arrays)
+    if largest == 0.0 or _SMALLEST_UNSCALED < largest < _LARGEST_UNSCALED:
+        return 1.0
+    return float(2.0 ** np.frexp(largest)[1])
+
+
 class _KMeansData:
     """What every iteration and restart shares: the data, ``||x||^2``, the seeding order."""
 
     def __init__(self, X):
-        self.X = X
-        self.x_squared_norms = np.einsum("ij,ij->i", X, X)
+        self.X_given = X
+        self.scale = _power_of_two_scale(X)
+        self.X = X if self.scale == 1.0 else X / self.scale
+        self.x_squared_norms = np.einsum("ij,ij->i", self.X, self.X)
         self._order = None
 
     @property
@@ -406,13 +430,14 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     ----------
     n_clusters : int, default=8
         Number of clusters.
-    init : {"k-means++", "random"} or array-like, default="k-means++"
+    init : {"k-means++", "random"}, callable or array-like, default="k-means++"
         ``"k-means++"``: greedy weighted k-means++ seeding (:func:`kmeans_plusplus`); ``"random"``:
-        ``n_clusters`` distinct samples drawn with probability proportional to their weight; an
+        ``n_clusters`` distinct samples drawn with probability proportional to their weight; a
+        callable ``init(X, n_clusters, random_state=random_state)`` returning the centers; an
         array of shape (n_clusters, n_features): the initial centers.
     n_init : "auto" or int, default="auto"
         Number of initializations; the one with the lowest final inertia is kept. ``"auto"``: 1 for
-        ``"k-means++"`` or an array, 10 for ``"random"``.
+        ``"k-means++"`` or an array, 10 for ``"random"`` or a callable.
     max_iter : int, default=300
         Maximum number of EM iterations of one initialization.
     tol : float, default=1e-4
@@ -472,7 +497,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
     _parameter_constraints = {
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
-        "init": [StrOptions({"k-means++", "random"}), "array-like"],
+        "init": [StrOptions({"k-means++", "random"}), callable, "array-like"],
         "n_init": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -501,13 +526,10 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
     # --- EM hooks ------------------------------------------------------------------------------
 
-    def _prepare(self, X, sample_weight):
-        return _KMeansData(X)
-
     def _n_restarts(self):
-        if isinstance(self.init, str):
+        if isinstance(self.init, str) or callable(self.init):
             if self.n_init == "auto":
-                return 10 if self.init == "random" else 1
+                return 1 if isinstance(self.init, str) and self.init == "k-means++" else 10
             return self.n_init
         if self.n_init not in ("auto", 1):
             warnings.warn(
@@ -541,15 +563,21 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
                 )
             picks = random_state.choice(X.shape[0], size=self.n_clusters, replace=False, p=p)
             return X[order[picks]].copy()
-        centers = np.array(self.init, dtype=np.float64, copy=True)
+        if callable(self.init):  # called on the data as given, its centres scaled like the data
+            centers = self.init(data.X_given, self.n_clusters, random_state=random_state)
+            what = "init callable's result"
+        else:
+            centers = self.init
+            what = "init array"
+        centers = np.array(centers, dtype=np.float64, copy=True)
         if centers.shape != (self.n_clusters, X.shape[1]):
             raise ValueError(
-                f"init array has shape {centers.shape}; expected (n_clusters, n_features) = "
+                f"{what} has shape {centers.shape}; expected (n_clusters, n_features) = "
                 f"({self.n_clusters}, {X.shape[1]})."
             )
         if not np.all(np.isfinite(centers)):
-            raise ValueError("init array contains NaN or infinity.")
-        return centers
+            raise ValueError(f"{what} contains NaN or infinity.")
+        return centers / data.scale
 
     def _e_step(self, data, sample_weight, centers):
         # resp = (labels, min_distances, R^T X, R^T 1): the hard posterior and its statistics.
@@ -558,6 +586,9 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
     def _m_step(self, data, sample_weight, resp):
         return update_centroids(data.X, *resp[:2], sample_weight, *resp[2:])
+
+    def _prepare(self, X, sample_weight):
+        return _KMeansData(X)
 
     def _objective_scale(self, data, sample_weight):
         # scikit-learn's scale: the mean of the (unweighted) feature variances.
@@ -572,6 +603,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
     # --- public API ----------------------------------------------------------------------------
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
         """Compute k-means clustering by EM.
@@ -595,19 +627,34 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
         run = self._fit_em(X, sample_weight)
+        scale = _power_of_two_scale(X)  # the engine fitted X / scale (see _KMeansData)
+        inertia_history = _unscaled_inertia(-np.asarray(run.history), scale)
         labels = run.resp[0]
-        self.cluster_centers_ = run.params
+        n_distinct = len(np.unique(labels))
+        if n_distinct < self.n_clusters:
+            warnings.warn(
+                f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters "
+                f"({self.n_clusters}). Possibly due to duplicate points in X.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.cluster_centers_ = run.params * scale
         self.labels_ = labels
-        self.inertia_ = -run.objective
-        self.inertia_history_ = -np.asarray(run.history)
+        self.inertia_ = float(inertia_history[-1])
+        self.inertia_history_ = inertia_history
         self.n_iter_ = run.n_iter
         self.converged_ = run.converged
         self._n_features_out = self.n_clusters
         return self
 
-    def _validate_new(self, X):
+    def _scaled(self, X):
+        """``X`` and the centres divided by one power of two that keeps their squares finite."""
         check_is_fitted(self)
-        return validate_data(self, X, dtype=np.float64, reset=False, order="C")
+        X = validate_data(self, X, dtype=np.float64, reset=False, order="C")
+        scale = _power_of_two_scale(X, self.cluster_centers_)
+        if scale == 1.0:
+            return X, self.cluster_centers_, scale
+        return X / scale, self.cluster_centers_ / scale, scale
 
     def predict(self, X):
         """Index of the nearest centroid of each sample (the E-step).
@@ -620,8 +667,8 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         -------
         labels : ndarray of shape (n_samples,)
         """
-        X = self._validate_new(X)
-        return assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))[0]
+        X, centers, _ = self._scaled(X)
+        return assign_nearest(X, centers, np.einsum("ij,ij->i", X, X))[0]
 
     def transform(self, X):
         """Euclidean distance of each sample to each centroid.
@@ -634,8 +681,12 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         -------
         distances : ndarray of shape (n_samples, n_clusters)
         """
-        X = self._validate_new(X)
-        return np.sqrt(squared_distances(X, self.cluster_centers_))
+        X, centers, scale = self._scaled(X)
+        with np.errstate(over="ignore"):
+            distances = np.sqrt(squared_distances(X, centers)) * scale
+        if not np.all(np.isfinite(distances)):
+            raise ValueError("A distance to a centroid overflows float64 (overflow); scale X down.")
+        return distances
 
     def score(self, X, y=None, sample_weight=None):
         """Opposite of the inertia of ``X`` under the fitted centroids (higher is better).
@@ -646,13 +697,25 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         y : Ignored
             Not used, present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
 
         Returns
         -------
         score : float
             ``-sum_i w_i min_k ||x_i - c_k||^2``.
         """
-        X = self._validate_new(X)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        min_distances = assign_nearest(X, self.cluster_centers_, np.einsum("ij,ij->i", X, X))[1]
-        return -float(sample_weight @ min_distances)
+        X, centers, scale = self._scaled(X)
+        sample_weight = check_sample_weight(sample_weight, X)
+        min_distances = assign_nearest(X, centers, np.einsum("ij,ij->i", X, X))[1]
+        return -float(_unscaled_inertia(sample_weight @ min_distances, scale))
+
+
+def _unscaled_inertia(inertia, scale):
+    """``inertia * scale**2``: the inertia of the data before :func:`_power_of_two_scale`."""
+    with np.errstate(over="ignore"):
+        inertia = np.asarray(inertia, dtype=np.float64) * scale * scale
+    if not np.all(np.isfinite(inertia)):
+        raise ValueError(
+            "The inertia (a sum of squared distances) overflows float64 (overflow); scale X down."
+        )
+    return inertia

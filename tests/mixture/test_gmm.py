@@ -315,3 +315,36 @@ def test_gmmem_sample_weight_equals_repeating_samples(covariance_type):
     np.testing.assert_allclose(weighted.lower_bound_, repeated.lower_bound_, rtol=1e-9)
     np.testing.assert_allclose(weighted.means_, repeated.means_, rtol=1e-7, atol=1e-9)
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-7)
+
+
+def test_gmmem_warm_start_with_other_features_is_a_clear_error_and_keeps_the_model():
+    X, _ = make_blobs(200, centers=2, random_state=0)
+    gmm = GMMEM(2, warm_start=True, random_state=0).fit(X)
+    means = gmm.means_.copy()
+    with pytest.raises(ValueError, match="X has 4 features, but GMMEM is expecting 2"):
+        gmm.fit(np.c_[X, X])
+    assert gmm.n_features_in_ == gmm.means_.shape[1] == 2
+    np.testing.assert_array_equal(gmm.means_, means)
+    gmm.fit(X)  # and it still continues from its own fit
+
+
+def test_gmmem_huge_inputs_name_the_overflow_without_warnings():
+    X, _ = make_blobs(200, centers=2, random_state=0)
+    gmm = GMMEM(2, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in (gmm.predict_proba, gmm.predict, gmm.score_samples):
+            with pytest.raises(ValueError, match="overflow"):
+                method(X * 1e200)
+        with pytest.raises(ValueError, match="overflow"):
+            GMMEM(2, random_state=0).fit(X * 1e300)
+        assert np.all(np.isfinite(gmm.predict_proba(X * 1e3)))
+
+
+def test_gmmem_zero_initial_weight_is_not_a_divide_by_zero():
+    X, _ = make_blobs(200, centers=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gmm = GMMEM(2, weights_init=[1.0, 0.0], random_state=0).fit(X)
+    assert np.all(np.isfinite(gmm.predict_proba(X)))
+    assert gmm.weights_[1] < 1e-10  # a component with no weight takes no responsibility

@@ -201,3 +201,80 @@ def test_kmeansem_tol_is_sklearns_centre_shift_and_reaches_its_inertia():
     np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-12)
     np.testing.assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=1e-10)
     assert ours.inertia_ < 17.2e6
+
+
+def test_kmeansem_callable_init_and_its_n_init():
+    X, _ = make_blobs(300, centers=4, cluster_std=1.0, random_state=0)
+    calls = []
+
+    def first_rows(data, n_clusters, random_state):
+        calls.append(random_state)
+        return data[:n_clusters]
+
+    km = KMeansEM(4, init=first_rows, n_init=1).fit(X)
+    same = KMeansEM(4, init=X[:4]).fit(X)
+    np.testing.assert_array_equal(km.cluster_centers_, same.cluster_centers_)
+    assert len(calls) == 1 and isinstance(calls[0], np.random.RandomState)
+    calls.clear()
+    KMeansEM(4, init=first_rows).fit(X)  # n_init="auto": 10 for a callable, as in scikit-learn
+    assert len(calls) == 10
+    with pytest.raises(ValueError, match="init callable's result has shape"):
+        KMeansEM(4, init=lambda data, k, random_state: data[:2]).fit(X)
+
+
+def test_kmeansem_warns_when_fewer_distinct_points_than_clusters():
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0]], 5, axis=0)
+    with pytest.warns(ConvergenceWarning, match=r"distinct clusters \(2\).*n_clusters \(3\)"):
+        km = KMeansEM(3, random_state=0).fit(X)
+    assert km.inertia_ == 0.0
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150])
+def test_kmeansem_is_scale_equivariant_without_warnings(scale):
+    # Squares of the data over- or underflow at these scales; the fit divides by a power of two
+    # first, so the same clustering comes out and no RuntimeWarning leaks (issue 16).
+    X, _ = make_blobs(300, centers=3, random_state=0)
+    ref = KMeansEM(3, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        km = KMeansEM(3, random_state=0).fit(X * scale)
+        np.testing.assert_array_equal(km.labels_, ref.labels_)
+        np.testing.assert_allclose(km.cluster_centers_, ref.cluster_centers_ * scale, rtol=1e-12)
+        np.testing.assert_allclose(km.inertia_, ref.inertia_ * scale**2, rtol=1e-12)
+        np.testing.assert_allclose(km.transform(X * scale), ref.transform(X) * scale, rtol=1e-12)
+
+
+def test_kmeansem_huge_inputs_give_finite_answers_or_name_the_overflow():
+    X, _ = make_blobs(200, centers=3, random_state=0)
+    km = KMeansEM(3, random_state=0).fit(X)
+    big = X * 1e200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distances = km.transform(big)  # ~1e200: representable, computed on scaled arrays
+        assert np.all(np.isfinite(distances))
+        np.testing.assert_allclose(distances[:, 0], np.linalg.norm(X, axis=1) * 1e200, rtol=1e-12)
+        assert np.array_equal(km.predict(big), km.predict(big * 2))
+        with pytest.raises(ValueError, match="overflow"):
+            km.score(big)  # -inertia ~ -1e402 is not a float64
+        with pytest.raises(ValueError, match="overflow"):
+            KMeansEM(3, random_state=0).fit(X * 1e300)
+    assert km.n_features_in_ == 2 and km.predict(X).shape == (200,)
+
+
+def test_kmeansem_score_refuses_negative_sample_weight():
+    X, _ = make_blobs(50, centers=2, random_state=0)
+    km = KMeansEM(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="Negative values"):
+        km.score(X, sample_weight=-np.ones(50))
+
+
+def test_kmeansem_failed_refit_leaves_the_model_bit_identical():
+    X, _ = make_blobs(100, centers=3, random_state=0)
+    km = KMeansEM(3, random_state=0).fit(X)
+    before = {k: np.copy(v) for k, v in vars(km).items() if k.endswith("_")}
+    km.set_params(init=np.zeros((2, 5)))  # fails after validation wrote n_features_in_ = 5
+    with pytest.raises(ValueError, match="shape"):
+        km.fit(np.c_[X, X, X[:, :1]])
+    for key, value in before.items():
+        np.testing.assert_array_equal(getattr(km, key), value)
+    assert km.n_features_in_ == 2
