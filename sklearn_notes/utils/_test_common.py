@@ -47,6 +47,20 @@ EXPECTED_FAILED_CHECKS = {
             "rule; sklearn.linear_model.Perceptron is marked the same way)."
         ),
     },
+    # The same check scikit-learn marks for SGDClassifier: a weight of k on a sample is not k
+    # copies of it in shuffled mini-batch training (the batches and their order differ).
+    "CNNClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "sample_weight is not equivalent to removing/repeating samples (mini-batch SGD; "
+            "sklearn.linear_model.SGDClassifier is marked the same way)."
+        ),
+    },
+    "RNNClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": (
+            "sample_weight is not equivalent to removing/repeating samples (mini-batch SGD; "
+            "sklearn.linear_model.SGDClassifier is marked the same way)."
+        ),
+    },
 }
 
 # Parameters searched when an estimator has no GRID_PARAMS entry, in order of preference.
