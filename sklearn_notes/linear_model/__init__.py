@@ -4,7 +4,7 @@ One engine (:mod:`._gd`: full-batch / stochastic / minibatch proximal gradient d
 Lipschitz step sizes and Nesterov-FISTA acceleration) behind three estimators.
 """
 
-from ._lasso import LassoGD, lasso_kkt_violation
+from ._lasso import LassoGD, lasso_dual_gap, lasso_kkt_violation
 from ._logistic import LogisticRegressionGD
 from ._ridge import RidgeGD, ridge_closed_form
 
@@ -12,6 +12,7 @@ __all__ = [
     "LassoGD",
     "LogisticRegressionGD",
     "RidgeGD",
+    "lasso_dual_gap",
     "lasso_kkt_violation",
     "ridge_closed_form",
 ]

@@ -26,6 +26,16 @@ __all__ = []
 _MAX_GRAM_FEATURES = 4000
 
 
+def _for_sgd_epoch(X):
+    """``X`` as the compiled SGD epoch takes it: C-contiguous float64, or CSR float64 / int64."""
+    if not scipy.sparse.issparse(X):
+        return np.ascontiguousarray(X, dtype=np.float64)
+    X = scipy.sparse.csr_matrix(X, dtype=np.float64)
+    X.indices = X.indices.astype(np.int64)
+    X.indptr = X.indptr.astype(np.int64)
+    return X
+
+
 class _BaseGD(BaseEstimator):
     """Hyper-parameters and fit loop of the gradient-descent linear models (not public)."""
 
@@ -113,7 +123,7 @@ class _BaseGD(BaseEstimator):
         """``(weights of the objective, what its mean divides by)``; class weights go here."""
         return sample_weight, None
 
-    def _extra_attributes(self, X, Y, W, b, sample_weight):
+    def _extra_attributes(self, X, Y, W, b, sample_weight, state):
         """Learned attributes beyond ``coef_`` / ``intercept_`` (e.g. the lasso's duality gap)."""
         return {}
 
@@ -201,9 +211,8 @@ class _BaseGD(BaseEstimator):
             elif self._uses_gram(X):
                 problem = GramProblem(X, Y, weights, l2, l1, self.fit_intercept, positive)
             else:
-                if self.solver != "gd" and not scipy.sparse.issparse(X):
-                    # the compiled SGD epoch has one (float64) specialization
-                    X = np.ascontiguousarray(X, dtype=np.float64)
+                if self.solver != "gd":  # the compiled SGD epoch has one specialization
+                    X = _for_sgd_epoch(X)
                 loss = state.get("loss", self._loss)
                 problem = DesignProblem(
                     X, Y, weights, loss, l2, l1, self.fit_intercept, norm=norm, positive=positive
@@ -232,7 +241,7 @@ class _BaseGD(BaseEstimator):
             n_iter = result.n_iter
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise overflow_error()
-        extra = self._extra_attributes(X, Y, W, b, sample_weight)
+        extra = self._extra_attributes(X, Y, W, b, sample_weight, state)
         # 4. assign everything at the end
         self._unpack(W, b, state, X.dtype)
         for name, value in extra.items():

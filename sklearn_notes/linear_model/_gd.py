@@ -208,9 +208,7 @@ class DesignProblem:
     fit_intercept : bool
     """
 
-    def __init__(
-        self, X, Y, sample_weight, loss, l2, l1, fit_intercept, norm=None, positive=False
-    ):
+    def __init__(self, X, Y, sample_weight, loss, l2, l1, fit_intercept, norm=None, positive=False):
         self.X, self.Y, self.sw = X, Y, sample_weight
         self.loss, self.curvature = LOSSES[loss]
         self.loss_name = loss

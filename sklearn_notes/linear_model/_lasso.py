@@ -19,7 +19,57 @@ import numpy as np
 
 from ._base import _BaseRegressorGD
 
-__all__ = ["LassoGD", "lasso_kkt_violation"]
+__all__ = ["LassoGD", "lasso_dual_gap", "lasso_kkt_violation"]
+
+
+def lasso_dual_gap(X, Y, W, b, alpha, sample_weight, fit_intercept=True, positive=False):
+    """Duality gap of the lasso at ``(W, b)``, per target: an upper bound on ``F(W) - F*``.
+
+    For ``P(w) = (1 / (2 N)) ||r||_S^2 + alpha ||w||_1`` (``N = sum(s)``, ``r = y - X w - b``) the
+    dual residual ``nu = r * min(1, alpha / max_j |c_j|)``, ``c = X_c^T S r / N``, is feasible
+    (``|c_j| <= alpha``; only ``c_j <= alpha`` with ``positive``), and
+
+        D(nu) = (1 / N) (nu^T S y_c - 0.5 nu^T S nu) <= P*  <=  P(w),
+
+    so ``P(w) - D(nu) >= 0`` is 0 exactly at the optimum; scikit-learn's ``Lasso.dual_gap_``.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_targets)
+    W : ndarray of shape (n_features, n_targets)
+    b : ndarray of shape (n_targets,)
+    alpha : float
+    sample_weight : ndarray of shape (n_samples,)
+    fit_intercept : bool, default=True
+        Whether ``b`` is the optimal (unpenalized) intercept: residuals and targets are centred.
+    positive : bool, default=False
+
+    Returns
+    -------
+    gap : ndarray of shape (n_targets,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_notes.linear_model import lasso_dual_gap
+    >>> X = np.array([[1.0], [-1.0]]); Y = np.array([[1.0], [-1.0]])
+    >>> lasso_dual_gap(X, Y, np.array([[0.5]]), np.zeros(1), 0.5, np.ones(2))
+    array([0.])
+    """
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    N = float(sw.sum())
+    R = Y - np.asarray(X @ W) - b
+    Yc = Y
+    if fit_intercept:  # the intercept's optimality: residuals and targets centred
+        R = R - (sw @ R) / N
+        Yc = Y - (sw @ Y) / N
+    C = np.asarray(X.T @ (R * sw[:, None])) / N
+    worst = np.max(C, axis=0, initial=0.0) if positive else np.max(np.abs(C), axis=0, initial=0.0)
+    nu = R * np.minimum(1.0, alpha / np.maximum(worst, np.finfo(float).tiny))
+    primal = 0.5 * np.einsum("i,ij->j", sw, R * R) / N + alpha * np.abs(W).sum(axis=0)
+    dual = (np.einsum("i,ij->j", sw, nu * Yc) - 0.5 * np.einsum("i,ij->j", sw, nu * nu)) / N
+    return np.maximum(primal - dual, 0.0)
 
 
 def lasso_kkt_violation(X, y, coef, intercept, alpha, sample_weight=None):
@@ -153,3 +203,9 @@ class LassoGD(_BaseRegressorGD):
 
     def _penalties(self, sample_weight):
         return 0.0, self.alpha
+
+    def _extra_attributes(self, X, Y, W, b, sample_weight, state):
+        gap = lasso_dual_gap(
+            X, Y, W, b, self.alpha, sample_weight, self.fit_intercept, self.positive
+        )
+        return {"dual_gap_": gap[0] if state["ndim"] == 1 else gap}

@@ -288,3 +288,50 @@ def test_failed_fit_leaves_the_previous_model_untouched():
         est.set_params(learning_rate="constant", eta0=100.0).fit(X, y)
     np.testing.assert_array_equal(est.coef_, coef)
     assert est.loss_curve_ == curve
+
+
+# --- issue 16: hostile scales, no hang, no leaked warning, a failed refit changes nothing --------
+
+_ESTIMATORS_AT_SCALE = [
+    ("logistic_max_iter_5", lambda: LogisticRegressionGD(max_iter=5)),
+    ("logistic", lambda: LogisticRegressionGD()),
+    ("ridge", lambda: RidgeGD()),
+    ("ridge_closed_form", lambda: RidgeGD(solver="closed_form")),
+    ("ridge_sgd", lambda: RidgeGD(solver="sgd", max_iter=5, random_state=0)),
+    ("lasso", lambda: LassoGD()),
+    ("lasso_plain", lambda: LassoGD(accelerated=False, max_iter=5)),
+]
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e200, 1e300])
+@pytest.mark.parametrize(
+    "name, make", _ESTIMATORS_AT_SCALE, ids=[n for n, _ in _ESTIMATORS_AT_SCALE]
+)
+def test_huge_inputs_give_a_clear_overflow_error_and_no_runtime_warning(scale, name, make):
+    """LogisticRegressionGD(max_iter=5) on X * 1e200 looped forever in the line search; the
+    least-squares models raised LinAlgError or FloatingPointError and leaked RuntimeWarnings."""
+    X, y = _regression(n=60, d=3)
+    target = (y > np.median(y)).astype(int) if name.startswith("logistic") else y
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.raises(ValueError, match="Overflow: the values of X"):
+            make().fit(X * scale, target)
+        if not name.startswith("logistic"):
+            with pytest.raises(ValueError, match="Overflow: the values of y"):
+                make().fit(X, y * scale)
+
+
+def test_failed_refit_leaves_the_model_bit_identical():
+    X, y = _regression()
+    for est in (RidgeGD(), LassoGD(), LogisticRegressionGD()):
+        target = (y > 3).astype(int) if isinstance(est, LogisticRegressionGD) else y
+        est.fit(X, target)
+        before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(est).items()}
+        wider = np.column_stack([X, X[:, 0]]) * 1e300  # another feature count, and overflow
+        with pytest.raises(ValueError, match="Overflow"):
+            est.fit(wider, target)
+        assert vars(est).keys() == before.keys()
+        for key, value in before.items():
+            np.testing.assert_array_equal(getattr(est, key), value, err_msg=key)
+        est.predict(X)  # still the model of X

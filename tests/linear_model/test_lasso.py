@@ -1,10 +1,14 @@
 """LassoGD: subgradient (KKT) conditions, sklearn Lasso's coefficients and zeros, exact sparsity."""
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_diabetes, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
 
@@ -89,3 +93,86 @@ def test_lassogd_multi_output_and_wide_data_match_sklearn():
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-6)
     np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-6)
     assert np.sum(ours.coef_ == 0) > 50  # most of the 100 coefficients are dropped
+
+
+# --- issue 13: parity with scikit-learn's Lasso (ported from test_coordinate_descent.py) ---------
+
+
+def _ill_posed(n_samples=50, n_features=200, seed=0):
+    """test_coordinate_descent.py's build_dataset: few samples, many noisy features."""
+    rng = np.random.RandomState(seed)
+    w = rng.randn(n_features)
+    w[10:] = 0.0
+    X = rng.randn(n_samples, n_features)
+    return X, X @ w
+
+
+def test_lassogd_warm_start_from_a_user_set_coef_without_intercept():
+    X, y = _ill_posed()
+    est = LassoGD(alpha=0.1, warm_start=True)
+    est.coef_ = np.ones(X.shape[1])  # scikit-learn starts from coef_ alone
+    est.fit(X, y)
+    cold = LassoGD(alpha=0.1).fit(X, y)
+    assert type(est.intercept_) is np.float64
+    np.testing.assert_allclose(est.coef_, cold.coef_, atol=1e-4)
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+def test_lassogd_dual_gap_matches_its_definition_and_sklearn(fit_intercept):
+    """test_lasso_dual_gap: primal - dual with the datafit divided by n_samples."""
+    X, y = _ill_posed(n_samples=10, n_features=30)
+    alpha = 0.01 * np.max(np.abs(X.T @ y)) / len(y)
+    est = LassoGD(alpha=alpha, fit_intercept=fit_intercept, max_iter=50, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    Xc, yc = (X - X.mean(0), y - y.mean()) if fit_intercept else (X, y)
+    R = yc - Xc @ est.coef_
+    primal = 0.5 * np.mean(R**2) + alpha * np.sum(np.abs(est.coef_))
+    R = R / max(np.max(np.abs(Xc.T @ R) / (len(y) * alpha)), 1.0)
+    dual = 0.5 * (np.mean(yc**2) - np.mean((yc - R) ** 2))
+    np.testing.assert_allclose(est.dual_gap_, primal - dual, rtol=1e-10, atol=1e-14)
+    assert est.dual_gap_ > 0  # 50 epochs are not the optimum
+    exact = LassoGD(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
+    sk = Lasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
+    assert exact.fit(X, y).dual_gap_ < 1e-9 and sk.fit(X, y).dual_gap_ < 1e-9
+
+
+def test_lassogd_multi_output_dual_gap_is_per_target():
+    X, y = _ill_posed(n_samples=40, n_features=20)
+    est = LassoGD(alpha=0.1).fit(X, np.column_stack([y, -2 * y]))
+    assert est.dual_gap_.shape == (2,) and np.all(est.dual_gap_ >= 0)
+
+
+@pytest.mark.parametrize("precompute_path", ["gram", "design"])
+def test_lassogd_positive_constraint(precompute_path):
+    """test_lasso_positive_constraint, and sklearn's numbers on diabetes."""
+    X, y = [[-1.0], [0.0], [1.0]], [1.0, 0.0, -1.0]  # a line of negative slope
+    assert LassoGD(alpha=0.1, positive=True).fit(X, y).coef_.min() >= 0
+    X, y = load_diabetes(return_X_y=True)
+    if precompute_path == "design":  # more features than samples: no Gram matrix
+        X, y = X[:8], y[:8]
+    est = LassoGD(alpha=0.1, positive=True, tol=1e-10, max_iter=100_000).fit(X, y)
+    sk = Lasso(alpha=0.1, positive=True, tol=1e-14, max_iter=1_000_000).fit(X, y)
+    assert est.coef_.min() >= 0
+    np.testing.assert_allclose(est.coef_, sk.coef_, atol=1e-5 * np.abs(sk.coef_).max())
+    assert est.dual_gap_ < 1e-9 * np.mean(y**2)  # relative to the scale of the objective
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_lassogd_sparse_fit_equals_dense_fit_and_sklearn(fmt):
+    X, y = _ill_posed(n_samples=60, n_features=40)
+    X[np.abs(X) < 1.0] = 0.0
+    Xs = scipy.sparse.csr_matrix(X).asformat(fmt)
+    est = LassoGD(alpha=0.05, tol=1e-10).fit(Xs, y)
+    np.testing.assert_allclose(est.coef_, LassoGD(alpha=0.05, tol=1e-10).fit(X, y).coef_, atol=1e-9)
+    sk = Lasso(alpha=0.05, tol=1e-14, max_iter=100_000).fit(Xs, y)
+    np.testing.assert_allclose(est.coef_, sk.coef_, atol=1e-6)
+    np.testing.assert_allclose(est.dual_gap_, sk.dual_gap_, atol=1e-9)
+
+
+def test_lassogd_keeps_float32():
+    X, y = load_diabetes(return_X_y=True)
+    est = LassoGD(alpha=0.1).fit(X.astype(np.float32), y)
+    assert est.coef_.dtype == np.float32 and type(est.intercept_) is np.float32
+    np.testing.assert_allclose(est.coef_, LassoGD(alpha=0.1).fit(X, y).coef_, rtol=1e-4, atol=1e-2)

@@ -1,15 +1,19 @@
 """LogisticRegressionGD: sklearn LogisticRegression at C = 1/(n alpha), probabilities, stability."""
 
+import inspect
 import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.special import expit
+from scipy.special import expit, logsumexp
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
 
 from sklearn_notes import LogisticRegressionGD
 from sklearn_notes.utils import is_psd
@@ -110,3 +114,105 @@ def test_logisticregressiongd_rejects_one_class_and_continuous_targets():
         LogisticRegressionGD().fit(X, np.zeros(10))
     with pytest.raises(ValueError, match="Unknown label type"):
         LogisticRegressionGD().fit(X, np.linspace(0, 1, 10))
+
+
+# --- issue 13: parity with scikit-learn's LogisticRegression (ported from test_logistic.py) -----
+
+
+def _sk_logistic(C, l1_ratio=0.0, **params):
+    """scikit-learn's LogisticRegression with an elastic-net share, on 1.6 and on 1.8+ (where
+    ``penalty`` is deprecated in favour of ``l1_ratio`` alone)."""
+    if inspect.signature(LogisticRegression).parameters["penalty"].default == "deprecated":
+        return LogisticRegression(C=C, l1_ratio=l1_ratio, **params)
+    return LogisticRegression(C=C, penalty="elasticnet", l1_ratio=l1_ratio, **params)
+
+
+def _iris_imbalanced(binary):
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return (X[45:100], y[45:100]) if binary else (X[45:], y[45:])
+
+
+def test_logisticregressiongd_n_iter_is_an_array_of_shape_one():
+    X, y = _iris_imbalanced(binary=False)
+    est = LogisticRegressionGD().fit(X, y)
+    assert est.n_iter_.shape == (1,) and est.n_iter_[0] == len(est.loss_curve_)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_logisticregressiongd_class_weight_matches_sklearn(binary):
+    """test_logistic_regression_class_weights: "balanced" == its dictionary == sample weights,
+    and scikit-learn's coefficients at C = 1 / (alpha n)."""
+    X, y = _iris_imbalanced(binary)
+    classes = np.unique(y)
+    weights = dict(zip(classes, compute_class_weight("balanced", classes=classes, y=y)))
+    alpha = 1.0 / len(y)
+    balanced = LogisticRegressionGD(alpha=alpha, class_weight="balanced", tol=1e-9).fit(X, y)
+    as_dict = LogisticRegressionGD(alpha=alpha, class_weight=weights, tol=1e-9).fit(X, y)
+    np.testing.assert_allclose(balanced.coef_, as_dict.coef_, rtol=1e-8)
+    sw = np.array([weights[c] for c in y])
+    by_sw = LogisticRegressionGD(alpha=alpha * len(y) / sw.sum(), tol=1e-9).fit(X, y, sw)
+    np.testing.assert_allclose(by_sw.coef_, balanced.coef_, rtol=1e-6, atol=1e-8)
+    sk = LogisticRegression(C=1.0, class_weight="balanced", tol=1e-10, max_iter=10_000).fit(X, y)
+    ours = balanced.coef_ if binary else balanced.coef_ - balanced.coef_.mean(0)
+    np.testing.assert_allclose(ours, sk.coef_, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="class_weight"):
+        LogisticRegressionGD(class_weight="heaviest").fit(X, y)
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("binary", [True, False])
+def test_logisticregressiongd_l1_and_elasticnet_match_sklearn_saga(l1_ratio, binary):
+    """test_elastic_net_coeffs / test_logreg_l1: the lasso's proximal step, scikit-learn's optimum;
+    the L1 part gives exact zeros (on noise features), and sparse X gives the dense fit."""
+    rng = np.random.default_rng(0)
+    X, y = load_breast_cancer(return_X_y=True) if binary else load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(np.column_stack([X, rng.standard_normal((len(y), 3))]))
+    C = 0.1
+    alpha = 1.0 / (C * len(y))
+    penalty = "l1" if l1_ratio == 1.0 else "elasticnet"
+    est = LogisticRegressionGD(
+        alpha=alpha, penalty=penalty, l1_ratio=l1_ratio, tol=1e-10, max_iter=20_000
+    ).fit(X, y)
+    sk = _sk_logistic(C, l1_ratio, solver="saga", tol=1e-12, max_iter=100_000).fit(X, y)
+    objective = lambda W, b: (  # noqa: E731
+        log_loss(y, softmax_or_sigmoid(X @ W.T + b), normalize=True)
+        + alpha * ((1 - l1_ratio) / 2 * np.sum(W**2) + l1_ratio * np.abs(W).sum())
+    )
+    f_ours, f_sk = objective(est.coef_, est.intercept_), objective(sk.coef_, sk.intercept_)
+    assert f_ours <= f_sk + 1e-9
+    assert np.any(est.coef_ == 0)
+    if binary:  # the multinomial optimum is unique only up to the L1 shift
+        np.testing.assert_allclose(est.coef_, sk.coef_, atol=1e-4)
+    sparse_fit = LogisticRegressionGD(
+        alpha=alpha, penalty=penalty, l1_ratio=l1_ratio, tol=1e-10, max_iter=20_000
+    ).fit(scipy.sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse_fit.coef_, est.coef_, atol=1e-8)
+
+
+def softmax_or_sigmoid(Z):
+    Z = np.atleast_2d(Z.T).T
+    return expit(Z[:, 0]) if Z.shape[1] == 1 else np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
+
+
+def test_logisticregressiongd_penalty_none_and_checks():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = (X[:, 0] + rng.standard_normal(200) > 0).astype(int)
+    est = LogisticRegressionGD(penalty=None, tol=1e-10).fit(X, y)
+    sk = _sk_logistic(np.inf, 0.0, tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(est.coef_, sk.coef_, rtol=1e-5)
+    # elastic net at l1_ratio 0 is the L2 penalty
+    l2 = LogisticRegressionGD(alpha=0.1).fit(X, y)
+    en = LogisticRegressionGD(alpha=0.1, penalty="elasticnet", l1_ratio=0.0).fit(X, y)
+    np.testing.assert_allclose(en.coef_, l2.coef_, rtol=1e-12)
+    with pytest.raises(ValueError, match="l1_ratio"):
+        LogisticRegressionGD(penalty="elasticnet").fit(X, y)
+
+
+def test_logisticregressiongd_keeps_float32():
+    X, y = _iris_imbalanced(binary=False)
+    est = LogisticRegressionGD().fit(X.astype(np.float32), y)
+    assert est.coef_.dtype == np.float32 and est.intercept_.dtype == np.float32
+    assert est.decision_function(X.astype(np.float32)).dtype == np.float32
+    assert est.predict_proba(X.astype(np.float32)).dtype == np.float32

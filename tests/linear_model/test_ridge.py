@@ -1,10 +1,14 @@
 """RidgeGD: closed form == sklearn Ridge, GD reaches it, OLS at alpha=0, PSD Hessian."""
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.optimize
+import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.datasets import load_diabetes, make_regression
+from sklearn.datasets import load_breast_cancer, load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.preprocessing import StandardScaler
@@ -139,3 +143,105 @@ def test_ridge_closed_form_function_handles_singular_least_squares():
     y = np.array([[1.0], [2.0], [3.0]])
     W, b = ridge_closed_form(X, y, np.ones(3), alpha=0.0, fit_intercept=False)
     np.testing.assert_allclose(X @ W, y, atol=1e-10)
+
+
+# --- issue 13: parity with scikit-learn's Ridge (ported from sklearn/linear_model/tests) ---------
+
+
+def _diabetes_200():
+    """scikit-learn's test_ridge.py data: 200 shuffled rows of load_diabetes."""
+    X, y = load_diabetes(return_X_y=True)
+    ind = np.arange(len(y))
+    np.random.RandomState(0).shuffle(ind)
+    return X[ind[:200]], y[ind[:200]]
+
+
+@pytest.mark.parametrize("solver", ["gd", "closed_form"])
+def test_ridgegd_intercept_is_a_numpy_float64(solver):
+    X, y = _diabetes_200()
+    assert type(RidgeGD(solver=solver).fit(X, y).intercept_) is np.float64  # as Ridge's
+
+
+def test_ridgegd_closed_form_alpha_zero_wide_is_the_minimum_norm_solution():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((10, 30)), rng.standard_normal(10)
+    est = RidgeGD(alpha=0.0, solver="closed_form").fit(X, y)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    np.testing.assert_allclose(est.coef_, np.linalg.pinv(Xc) @ yc, atol=1e-10)
+    np.testing.assert_allclose(est.predict(X), y, atol=1e-10)  # interpolates
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.1, 0.01, 0.0])
+def test_ridgegd_default_solver_reaches_the_optimum_on_diabetes(alpha):
+    X, y = _diabetes_200()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = RidgeGD(alpha=alpha).fit(X, y)
+    exact = Ridge(alpha=alpha).fit(X, y) if alpha else LinearRegression().fit(X, y)
+    assert np.linalg.norm(est.coef_ - exact.coef_) <= 1e-6 * np.linalg.norm(exact.coef_)
+
+
+def test_ridgegd_default_solver_converges_on_standardized_breast_cancer():
+    """Condition number 7,000: FISTA's gradient rule stopped 1e-3 away, or at max_iter."""
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = RidgeGD().fit(X, y)
+    exact = Ridge().fit(X, y)
+    assert np.linalg.norm(est.coef_ - exact.coef_) <= 1e-6 * np.linalg.norm(exact.coef_)
+    assert est.n_iter_ < 100
+
+
+def test_ridgegd_positive_matches_nonnegative_least_squares():
+    """positive=True: the constrained optimum (scipy's NNLS on the augmented system)."""
+    X, y = load_diabetes(return_X_y=True)
+    alpha = 0.1
+    est = RidgeGD(alpha=alpha, positive=True, tol=1e-10, max_iter=10_000).fit(X, y)
+    Xc, yc = X - X.mean(0), y - y.mean()
+    A = np.vstack([Xc, np.sqrt(alpha) * np.eye(X.shape[1])])
+    w = scipy.optimize.nnls(A, np.r_[yc, np.zeros(X.shape[1])])[0]
+    assert est.coef_.min() >= 0 and np.any(est.coef_ == 0)
+    np.testing.assert_allclose(est.coef_, w, atol=1e-5)
+    # scikit-learn's lbfgs stops 5 % away from it at its defaults: ours is never worse
+    sk = Ridge(alpha=alpha, positive=True).fit(X, y)
+    objective = lambda e: np.sum((y - e.predict(X)) ** 2) + alpha * np.sum(e.coef_**2)  # noqa: E731
+    assert objective(est) <= objective(sk)
+    with pytest.raises(ValueError, match="positive"):
+        RidgeGD(positive=True, solver="closed_form").fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["gd", "closed_form", "sgd"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_ridgegd_sparse_fit_equals_dense_fit(solver, fmt):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 12)) * (rng.random((80, 12)) < 0.3)
+    y = X @ rng.standard_normal(12) + 1.0
+    params = dict(alpha=0.5, solver=solver, random_state=0, max_iter=20, tol=1e-10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = RidgeGD(**params).fit(X, y)
+        sparse_fit = RidgeGD(**params).fit(scipy.sparse.csr_matrix(X).asformat(fmt), y)
+    np.testing.assert_allclose(sparse_fit.coef_, dense.coef_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(sparse_fit.intercept_, dense.intercept_, rtol=1e-8)
+    np.testing.assert_allclose(sparse_fit.predict(scipy.sparse.csr_matrix(X)), dense.predict(X))
+
+
+def test_ridgegd_sparse_wide_design_uses_the_design_path_without_densifying():
+    rng = np.random.default_rng(1)
+    X = scipy.sparse.random(60, 5000, density=0.01, format="csr", random_state=1)
+    y = rng.standard_normal(60)
+    est = RidgeGD(alpha=1.0, tol=1e-8).fit(X, y)
+    exact = Ridge(alpha=1.0, solver="sparse_cg", tol=1e-12, max_iter=10_000).fit(X.toarray(), y)
+    np.testing.assert_allclose(est.coef_, exact.coef_, atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["gd", "closed_form"])
+def test_ridgegd_keeps_float32(solver):
+    """scikit-learn's test_dtype_match: float32 in, float32 coef_ / predictions out."""
+    X, y = _diabetes_200()
+    est32 = RidgeGD(alpha=0.1, solver=solver).fit(X.astype(np.float32), y)
+    est64 = RidgeGD(alpha=0.1, solver=solver).fit(X, y)
+    assert est32.coef_.dtype == np.float32 and type(est32.intercept_) is np.float32
+    assert est32.predict(X.astype(np.float32)).dtype == np.float32
+    np.testing.assert_allclose(est32.coef_, est64.coef_, rtol=1e-4, atol=1e-3)

@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
+from scipy import sparse
 
+from sklearn_notes.linear_model._base import _for_sgd_epoch
 from sklearn_notes.linear_model._gd import DesignProblem
 from sklearn_notes.linear_model._sgd_epoch import sgd_epoch
 
@@ -18,7 +20,9 @@ def _reference_epoch(problem, theta, order, batch_size, eta):
 @pytest.mark.parametrize("loss", ["squared", "logistic", "multinomial"])
 @pytest.mark.parametrize("fit_intercept", [True, False])
 @pytest.mark.parametrize("batch_size", [1, 7])
-def test_sgd_epoch_equals_numpy_minibatch_steps(loss, fit_intercept, batch_size):
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+@pytest.mark.parametrize("positive", [False, True])
+def test_sgd_epoch_equals_numpy_minibatch_steps(loss, fit_intercept, batch_size, layout, positive):
     rng = np.random.default_rng(0)
     n, d = 30, 4
     X = rng.standard_normal((n, d)) + 1.5
@@ -29,10 +33,17 @@ def test_sgd_epoch_equals_numpy_minibatch_steps(loss, fit_intercept, batch_size)
     else:
         Y = np.eye(3)[rng.integers(0, 3, n)]
     sw = rng.uniform(0.2, 3.0, n)
-    problem = DesignProblem(X, Y, sw, loss, l2=0.1, l1=1.0, fit_intercept=fit_intercept)
+    X[rng.random((n, d)) < 0.4] = 0.0
+    args = (Y, sw, loss, 0.1, 1.0, fit_intercept)
+    problem = DesignProblem(X, *args, positive=positive)
     theta = rng.standard_normal(problem.shape) * 0.3
     order = rng.permutation(n)
     expected = _reference_epoch(problem, theta, order, batch_size, eta=0.05)
+    if layout == "csr":  # the layout the estimators hand over: float64 data, int64 indices
+        X = _for_sgd_epoch(sparse.csr_matrix(X))
+        problem = DesignProblem(X, *args, positive=positive)
     got = sgd_epoch(problem, theta, order, batch_size, eta=0.05)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
     assert np.any(got == 0.0)  # the soft-threshold produced exact zeros
+    if positive:
+        assert np.all(got[:d] >= 0.0)
