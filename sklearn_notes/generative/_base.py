@@ -2,9 +2,11 @@
 
 skorch's own ``NeuralNet`` does not pass ``check_estimator`` (it validates nothing, rescales
 nothing, keeps global torch RNG state), so every generator here is composition: a
-:class:`BaseGenerator` subclass validates X, scales it to the model's working range, seeds torch
-from ``random_state``, builds a private skorch net (:mod:`._nets`) inside ``fit`` and trains it, and
-maps everything back to the user's units. Subclasses fill three hooks:
+:class:`BaseGenerator` subclass validates X, scales it to the model's working range, builds a
+private skorch net (:mod:`._nets`) inside ``fit``, trains it through the package's one torch base
+(:class:`~sklearn_notes.utils._torch_base.TorchEstimator`: seeding, threads, the epoch loop, one
+progress bar, interrupt safety), and maps everything back to the user's units. Subclasses fill
+three hooks:
 
 - ``_make_net(nets, n_features, hidden, common, Xs)``: the skorch net (module, loss, optimizer);
 - ``_sample_scaled(nets, n_samples, generator)``: samples in the working range;
@@ -16,30 +18,28 @@ import numbers
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import _fit_context
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._torch import MAX_SEED, resolve_device, seed_from, single_threaded, torch_seeded
+from ..utils._fit_guard import atomic_fit
+from ..utils._torch import MAX_SEED, import_torch, seed_from, uses_n_jobs
+from ..utils._torch_base import TorchEstimator, history_dict
 
 __all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets"]
 
 
 def import_nets():
-    """Import the torch side of the family, with a clear message when torch is missing."""
-    try:
-        from . import _nets
-    except ImportError as exc:  # torch or skorch not installed
-        raise ImportError(
-            "The generative models need PyTorch and skorch, which are optional: "
-            "pip install sklearn-notes[deep]"
-        ) from exc
+    """Import the torch side of the family (the one install hint when torch is missing)."""
+    import_torch()
+    from . import _nets
+
     return _nets
 
 
-class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
+class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
     """Base class of the skorch-trained models of the family (not for direct use).
 
     Parameters
@@ -55,7 +55,7 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     device : {"cpu", "cuda", "auto"}
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
     verbose : int
-        0: silent; >= 1: skorch's per-epoch table and progress bar.
+        0: silent; >= 1: one progress bar over the epochs.
     warm_start : bool
         When True, ``fit`` continues training the fitted networks (``max_epochs`` more epochs,
         same scaling) instead of starting afresh.
@@ -64,14 +64,9 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     """
 
     _parameter_constraints = {
+        **TorchEstimator._parameter_constraints,
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
-        "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "random_state": ["random_state"],
     }
 
     # --- hooks ---------------------------------------------------------------------------------
@@ -98,7 +93,7 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         return tuple(int(s) for s in sizes)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    @single_threaded
+    @atomic_fit
     def fit(self, X, y=None):
         """Train the model on X.
 
@@ -120,54 +115,52 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         nets = import_nets()
         hidden = self._hidden()
         self._check_params()
-        device = resolve_device(self.device)
+        device = self._device()
 
         # 1. working range: reuse the fitted scaling when warm-starting, so units stay consistent
-        scaler = self.scaler_ if warm else self._scaler().fit(X)
-        Xs = scaler.transform(X).astype(np.float32)
+        scaler = self.scaler_ if warm else self._fit_scaler(X)
+        Xs = _scaled(scaler, X)
 
         # 2. seed: a fresh fit and every warm-start round get their own, reproducible seed
         seed = seed_from(check_random_state(self.random_state))
         if warm:
             seed = (seed + len(self.net_.history)) % MAX_SEED
 
-        # 3. train a copy, so that a failed (diverged) fit leaves the estimator as it was
-        with torch_seeded(seed, device):
-            if warm:
-                net = copy.deepcopy(self.net_)
-                # only what changed: skorch re-creates the optimizers (losing Adam's moments)
-                # when lr is set
-                new = dict(max_epochs=self.max_epochs, lr=self.lr, verbose=self.verbose)
-                net.set_params(**{k: v for k, v in new.items() if getattr(net, k) != v})
-                net.partial_fit(Xs)
-            else:
-                common = dict(
-                    max_epochs=self.max_epochs,
-                    batch_size=min(self.batch_size, len(Xs)),
-                    lr=self.lr,
-                    device=device,
-                    verbose=self.verbose,
-                    model_name=type(self).__name__,
-                    callbacks=self._callbacks(nets),
-                )
-                net = self._make_net(nets, X.shape[1], hidden, common, Xs)
-                net.fit(Xs)
+        # 3. train a fresh net, or a copy of the fitted one: a failed or interrupted fit leaves
+        # the estimator as it was
+        if warm:
+            net = copy.deepcopy(self.net_)
+            # only what changed: skorch re-creates the optimizers (losing Adam's moments) when lr
+            # is set
+            new = dict(max_epochs=self.max_epochs, lr=self.lr)
+            net.set_params(**{k: v for k, v in new.items() if getattr(net, k) != v})
+        else:
+            common = dict(
+                max_epochs=self.max_epochs,
+                batch_size=min(self.batch_size, len(Xs)),
+                lr=self.lr,
+                device=device,
+                # the package's loop draws the one progress bar; skorch's table stays quiet
+                verbose=0,
+                model_name=type(self).__name__,
+                callbacks=[],
+            )
+            net = self._make_net(nets, X.shape[1], hidden, common, Xs)
+        self._train(net, Xs, seed=seed, device=device, warm=warm)
 
         self.scaler_ = scaler
         self.net_ = net
         self.device_ = device
-        self.history_ = _history_dict(net.history)
+        self.history_ = history_dict(net.history)
         return self
+
+    def _fit_scaler(self, X):
+        # the scaler's own overflow warnings are replaced by the clear error of _scaled
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._scaler().fit(X)
 
     def _check_params(self):
         """Model-specific checks that the parameter constraints cannot express."""
-
-    def _callbacks(self, nets):
-        if not self.verbose:
-            return None
-        from skorch.callbacks import ProgressBar
-
-        return [("progress_bar", ProgressBar())]
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -199,7 +192,7 @@ class BaseGenerator(BaseNeuralEstimator):
     def _sample_scaled(self, nets, n_samples, generator):
         """Return a torch tensor of ``n_samples`` samples in the working range."""
 
-    @single_threaded
+    @uses_n_jobs
     def sample(self, n_samples=1, random_state=None):
         """Generate new samples, in the units of the training data.
 
@@ -230,8 +223,14 @@ class BaseGenerator(BaseNeuralEstimator):
         return self.scaler_.inverse_transform(Z)
 
 
-def _history_dict(history):
-    """skorch History -> {name: list of per-epoch floats} (losses only, not timings)."""
-    skip = {"epoch", "batches", "dur", "train_batch_count", "valid_batch_count"}
-    keys = [k for k in history[-1] if k not in skip and not k.endswith("_best")]
-    return {k: [float(row[k]) for row in history if k in row] for k in keys}
+def _scaled(scaler, X):
+    """X in the working range as float32, or a ValueError when X is too large for it."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xs = scaler.transform(X)
+    if not np.all(np.isfinite(Xs)) or np.max(np.abs(Xs), initial=0.0) > np.finfo(np.float32).max:
+        raise ValueError(
+            f"X cannot be scaled to the working range: values of magnitude up to "
+            f"{np.max(np.abs(X)):.3g} overflow float64 statistics or float32 training; rescale "
+            "X first (e.g. divide it by its largest value)."
+        )
+    return Xs.astype(np.float32)

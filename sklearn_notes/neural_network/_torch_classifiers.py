@@ -19,50 +19,85 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+import scipy.sparse as sp
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils._torch import import_torch, resolve_device, seed_from, single_threaded, torch_seeded
+from ..utils._fit_guard import atomic_fit
+from ..utils._torch import import_torch, seed_from, torch_seeded, uses_n_jobs
+from ..utils._torch_base import TorchEstimator, history_dict
+from ..utils._validation import check_sample_weight
 
 __all__ = ["CNNClassifier", "RNNClassifier"]
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-class _SkorchClassifier(ClassifierMixin, BaseEstimator):
-    """Template for the torch classifiers: subclasses only build their module."""
+
+def _check_positive_ints(name, value, lengths):
+    """``value`` as a tuple of positive ints of one of ``lengths``, else a ValueError naming it."""
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = None
+    if (
+        items is None
+        or len(items) not in lengths
+        or not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in items)
+    ):
+        sizes = " or ".join(str(n) for n in sorted(lengths))
+        raise ValueError(f"{name} must be a tuple of {sizes} positive integers, got {value!r}.")
+    return tuple(int(v) for v in items)
+
+
+class _TorchClassifier(ClassifierMixin, TorchEstimator):
+    """Template for the torch classifiers: subclasses say how a sample is laid out (``_layout``)
+    and which module classifies it (``_module``)."""
 
     _parameter_constraints = {
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "lr": [Interval(Real, 0, None, closed="neither")],
+        **TorchEstimator._parameter_constraints,
+        **TorchEstimator._training_constraints,
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "device": [StrOptions({"cpu", "cuda", "auto"})],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
-    def _build_module(self, n_features, n_classes):
+    def _layout(self, X, fitted_shape):
+        """``(X as 2-D, shape of one sample or None)``; the base case takes 2-D X as it is."""
+        return X, None
+
+    def _module(self, sample_shape, n_features, n_classes):
+        """``(module class, its keyword arguments, learned attributes to set)``."""
         raise NotImplementedError
 
+    def _flatten(self, X, fitted_shape):
+        """Multi-dimensional arrays (images, sequences) -> one row per sample."""
+        if sp.issparse(X) or not isinstance(getattr(X, "ndim", None), int) or X.ndim <= 2:
+            return X, None  # validate_data reports what is wrong with anything else
+        return self._layout(np.asarray(X), fitted_shape)
+
     @_fit_context(prefer_skip_nested_validation=True)
-    @single_threaded
-    def fit(self, X, y):
-        """Train the network with cross-entropy and Adam.
+    @atomic_fit
+    def fit(self, X, y, sample_weight=None):
+        """Train the network: sample-weighted cross-entropy, Adam, shuffled mini-batches.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Flattened images or sequences (see the class docstring for the layout).
+        X : array-like of shape (n_samples, n_features), or an array of samples
+            Flattened images or sequences, or (see the class docstring) images / sequences.
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample's loss; None gives every sample weight 1.
 
         Returns
         -------
         self
         """
-        X, y = validate_data(self, X, y, dtype=np.float32)
+        X, sample_shape = self._flatten(X, None)
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        _check_float32_range(X)
+        sample_weight = check_sample_weight(sample_weight, X)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
@@ -70,59 +105,59 @@ class _SkorchClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} needs at least two classes; got one class "
                 f"{encoder.classes_}."
             )
-        torch, skorch = import_torch()
-        from skorch.callbacks import ProgressBar
+        torch, _ = import_torch()
+        from ._torch_modules import ClassifierNet
 
-        device = resolve_device(self.device)
+        module, module_params, learned = self._module(
+            sample_shape, X.shape[1], len(encoder.classes_)
+        )
+        net = ClassifierNet(
+            module,
+            **{f"module__{key}": value for key, value in module_params.items()},
+            optimizer=torch.optim.Adam,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=min(self.batch_size, len(X)),
+            device=self._device(),
+        )
+        codes = encoder.transform(y)
+        counts = np.bincount(codes)
+        data = (X.astype(np.float32), codes.astype(np.int64), sample_weight.astype(np.float32))
         seed = seed_from(check_random_state(self.random_state))
-        with torch_seeded(seed):
-            module = self._build_module(X.shape[1], len(encoder.classes_))
-            net = skorch.NeuralNetClassifier(
-                module,
-                criterion=torch.nn.CrossEntropyLoss,
-                optimizer=torch.optim.Adam,
-                optimizer__weight_decay=self.weight_decay,
-                lr=self.lr,
-                max_epochs=self.max_epochs,
-                batch_size=self.batch_size,
-                train_split=None,
-                iterator_train__shuffle=True,
-                callbacks=[ProgressBar()] if self.verbose else None,
-                device=device,
-                verbose=int(self.verbose),
-            )
-            net.fit(X, encoder.transform(y).astype(np.int64))
-        losses = [float(v) for v in net.history[:, "train_loss"]]
-        bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
-        if bad is not None:
-            raise ValueError(
-                f"The training loss of {type(self).__name__} became {losses[bad]} at epoch "
-                f"{bad + 1}; lower lr (now {self.lr}) or standardize the inputs."
-            )
+        self._train(
+            net, data, seed=seed, device=net.device, stratify=codes if counts.min() > 1 else None
+        )
         # Predict in float64: float32 results depend on the batch's size and composition at the
         # 1e-7 level (BLAS blocking), and a prediction must not depend on which rows come with it.
         net.module_.double()
+        for key, value in learned.items():
+            setattr(self, key, value)
         self.classes_ = encoder.classes_
         self.net_ = net
-        self.history_ = losses
-        self.n_iter_ = len(losses)
+        self.device_ = net.device
+        self.history_ = history_dict(net.history)
+        self.n_parameters_ = sum(p.numel() for p in net.module_.parameters() if p.requires_grad)
+        self.n_iter_ = len(self.history_["loss"])
         return self
 
-    @single_threaded
+    @uses_n_jobs
     def predict_proba(self, X):
         """Class probabilities: softmax of the network's output.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or an array of samples
+            As in ``fit``.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
+        X, _ = self._flatten(X, self._sample_shape())
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        with torch_seeded():
+        with torch_seeded(device=self.device_):
             proba = self.net_.predict_proba(X)
         return proba / proba.sum(axis=1, keepdims=True)
 
@@ -131,7 +166,8 @@ class _SkorchClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features), or an array of samples
+            As in ``fit``.
 
         Returns
         -------
@@ -141,15 +177,28 @@ class _SkorchClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
-class CNNClassifier(_SkorchClassifier):
+def _check_float32_range(X):
+    """The networks train in float32: refuse values that would overflow there (instead of a
+    RuntimeWarning and a fit on infinities)."""
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    if largest > _FLOAT32_MAX:
+        raise ValueError(
+            f"X has values of magnitude up to {largest:.3g}, beyond the float32 range "
+            f"({_FLOAT32_MAX:.3g}) the network trains in; rescale X (e.g. StandardScaler)."
+        )
+
+
+class CNNClassifier(_TorchClassifier):
     """Convolutional network for images: two conv/ReLU/pool blocks and a fully connected head.
 
     Parameters
     ----------
-    image_shape : tuple of (int, int) or None, default=None
-        Height and width of the images, whose pixels are the columns of ``X`` in row-major order.
-        ``None``: square images when ``n_features`` is a perfect square (``load_digits``: 8 x 8),
-        else ``(1, n_features)`` (a one-row image, so any tabular input still works).
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(C, H, W)`` of the images when ``X`` is 2-D, its columns the pixels in
+        row-major order (channel first). ``None``: square one-channel images when ``n_features``
+        is a perfect square (``load_digits``: 8 x 8), else ``(1, n_features)`` (a one-row image,
+        so any tabular input still works). Arrays of shape (n, H, W) or (n, C, H, W) carry their
+        own shape.
     channels : tuple of (int, int), default=(16, 32)
         Feature maps of the two convolutions.
     kernel_size : int, default=3
@@ -157,32 +206,51 @@ class CNNClassifier(_SkorchClassifier):
     hidden : int, default=64
         Units of the fully connected hidden layer.
     max_epochs : int, default=30
-        Passes over the training data.
+        Passes over the training data (at most, with ``early_stopping``).
     batch_size : int, default=64
         Samples per gradient step.
     lr : float, default=0.01
         Adam's step size.
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``).
+    n_jobs : int, default=None
+        torch CPU threads for fit and predict: None means 1 (the networks are small; threads
+        cost more than they save), -1 all cores.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and stop when its
+        loss has not improved by 1e-4 for ``n_iter_no_change`` epochs, keeping the weights of
+        the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; "auto" picks CUDA when available.
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialization and the mini-batch order.
+        Seeds the weight initialization, the mini-batch order and the validation split.
     verbose : int, default=0
-        Show skorch's per-epoch table and a progress bar.
+        Show one progress bar over the epochs, with the latest losses.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    net_ : skorch.NeuralNetClassifier
-        The trained skorch net (``net_.module_`` is the torch module).
-    history_ : list of float
-        Mean training loss of each epoch.
     image_shape_ : tuple of (int, int)
-        The image shape used.
+        Height and width of the images.
+    n_channels_ : int
+        Channels of the images.
+    net_ : skorch.NeuralNet
+        The trained skorch net (``net_.module_`` is the torch module).
+    history_ : dict of str -> list of float
+        Per-epoch mean training loss (``"loss"``, sample-weighted cross-entropy) and, with
+        ``early_stopping``, the held-out loss (``"valid_loss"``).
+    n_parameters_ : int
+        Trainable parameters of the network.
     n_iter_ : int
         Epochs run.
+    device_ : str
+        The device used.
     n_features_in_ : int
+        Number of features (values per sample) seen during fit.
 
     See Also
     --------
@@ -201,10 +269,13 @@ class CNNClassifier(_SkorchClassifier):
     >>> clf = CNNClassifier(max_epochs=5, random_state=0).fit(X[:500] / 16, y[:500])
     >>> clf.image_shape_
     (8, 8)
+    >>> images = X[:500].reshape(-1, 8, 8) / 16  # (n, H, W) arrays work as well
+    >>> CNNClassifier(max_epochs=5, random_state=0).fit(images, y[:500]).predict(images[:3])
+    array([0, 1, 2])
     """
 
     _parameter_constraints = {
-        **_SkorchClassifier._parameter_constraints,
+        **_TorchClassifier._parameter_constraints,
         "image_shape": [tuple, None],
         "channels": [tuple],
         "kernel_size": [Interval(Integral, 1, None, closed="left")],
@@ -222,6 +293,10 @@ class CNNClassifier(_SkorchClassifier):
         batch_size=64,
         lr=0.01,
         weight_decay=0.0,
+        n_jobs=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -234,74 +309,128 @@ class CNNClassifier(_SkorchClassifier):
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
+        self.n_jobs = n_jobs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
-    def _build_module(self, n_features, n_classes):
+    def _layout(self, X, fitted_shape):
+        if X.ndim not in (3, 4):
+            raise ValueError(
+                "CNNClassifier takes X of shape (n_samples, n_features), (n_samples, H, W) or "
+                f"(n_samples, C, H, W); got an array of shape {X.shape}."
+            )
+        shape = X.shape[1:] if X.ndim == 4 else (1, *X.shape[1:])
+        if fitted_shape is not None and shape != fitted_shape:
+            raise ValueError(
+                f"X holds images of shape {X.shape[1:]}, but {type(self).__name__} was fitted "
+                f"on images of shape (C, H, W) = {fitted_shape}."
+            )
+        return X.reshape(len(X), -1), shape
+
+    def _sample_shape(self):
+        return (self.n_channels_, *self.image_shape_)
+
+    def _module(self, sample_shape, n_features, n_classes):
         from ._torch_modules import ConvNet
 
-        if self.image_shape is None:
-            side = math.isqrt(n_features)
-            shape = (side, side) if side * side == n_features else (1, n_features)
-        else:
-            shape = tuple(int(s) for s in self.image_shape)
-            if len(shape) != 2 or shape[0] * shape[1] != n_features:
-                raise ValueError(
-                    f"image_shape={self.image_shape} has {np.prod(shape)} pixels but X has "
-                    f"{n_features} features."
-                )
-        if len(self.channels) != 2:
-            raise ValueError(f"channels must be two integers, got {self.channels!r}.")
+        channels = _check_positive_ints("channels", self.channels, {2})
         if self.kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd, got {self.kernel_size}.")
-        self.image_shape_ = shape
-        return ConvNet(shape, n_classes, self.channels, self.kernel_size, self.hidden)
+        if self.image_shape is not None:
+            given = _check_positive_ints("image_shape", self.image_shape, {2, 3})
+            given = given if len(given) == 3 else (1, *given)
+            if sample_shape is not None and given != sample_shape:
+                raise ValueError(
+                    f"image_shape={self.image_shape} disagrees with the (C, H, W) = "
+                    f"{sample_shape} of the images in X."
+                )
+            if math.prod(given) != n_features:
+                raise ValueError(
+                    f"image_shape={self.image_shape} has {math.prod(given)} pixels but X has "
+                    f"{n_features} features."
+                )
+            shape = given
+        elif sample_shape is not None:
+            shape = sample_shape
+        else:
+            side = math.isqrt(n_features)
+            shape = (1, side, side) if side * side == n_features else (1, 1, n_features)
+        params = dict(
+            image_shape=shape,
+            n_classes=n_classes,
+            channels=channels,
+            kernel_size=self.kernel_size,
+            hidden=self.hidden,
+        )
+        return ConvNet, params, {"image_shape_": shape[1:], "n_channels_": shape[0]}
 
 
-class RNNClassifier(_SkorchClassifier):
+class RNNClassifier(_TorchClassifier):
     """Recurrent sequence classifier with a plain RNN, LSTM or GRU cell.
 
-    Each row of ``X`` is one sequence of ``n_features / n_step_features`` time steps, flattened
-    step after step; the last hidden state goes through a linear layer to the class scores.
+    Each sample is one sequence: an array of shape (n_samples, T, d), or 2-D ``X`` whose rows hold
+    ``T = n_features / n_step_features`` time steps flattened step after step. The last hidden
+    state goes through a linear layer to the class scores.
 
     Parameters
     ----------
     cell : {"rnn", "lstm", "gru"}, default="lstm"
         The recurrent unit.
-    n_step_features : int, default=1
-        Features per time step; must divide ``n_features``.
+    n_step_features : int, default=None
+        Features per time step ``d`` of 2-D ``X``; must divide ``n_features``. None: 1, or the
+        last dimension of a 3-D ``X``.
     hidden_size : int, default=32
         Units of the hidden state.
     num_layers : int, default=1
         Stacked recurrent layers.
     max_epochs : int, default=30
-        Passes over the training data.
+        Passes over the training data (at most, with ``early_stopping``).
     batch_size : int, default=64
         Samples per gradient step.
     lr : float, default=0.01
         Adam's step size.
     weight_decay : float, default=0.0
         L2 penalty (Adam's ``weight_decay``).
+    n_jobs : int, default=None
+        torch CPU threads for fit and predict: None means 1 (the networks are small; threads
+        cost more than they save), -1 all cores.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified) and stop when its
+        loss has not improved by 1e-4 for ``n_iter_no_change`` epochs, keeping the weights of
+        the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where to train; "auto" picks CUDA when available.
     random_state : int, RandomState instance or None, default=None
-        Seeds the weight initialization and the mini-batch order.
+        Seeds the weight initialization, the mini-batch order and the validation split.
     verbose : int, default=0
-        Show skorch's per-epoch table and a progress bar.
+        Show one progress bar over the epochs, with the latest losses.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    net_ : skorch.NeuralNetClassifier
+    n_step_features_ : int
+        Features per time step.
+    net_ : skorch.NeuralNet
         The trained skorch net (``net_.module_`` is the torch module).
-    history_ : list of float
-        Mean training loss of each epoch.
+    history_ : dict of str -> list of float
+        Per-epoch mean training loss (``"loss"``, sample-weighted cross-entropy) and, with
+        ``early_stopping``, the held-out loss (``"valid_loss"``).
     n_parameters_ : int
-        Trainable parameters (a GRU has 3/4 of an LSTM's recurrent weights).
+        Trainable parameters of the network.
     n_iter_ : int
         Epochs run.
+    device_ : str
+        The device used.
     n_features_in_ : int
+        Number of features (values per sample) seen during fit.
 
     References
     ----------
@@ -319,12 +448,14 @@ class RNNClassifier(_SkorchClassifier):
     >>> clf = RNNClassifier(cell="gru", max_epochs=20, random_state=0).fit(X, y)
     >>> clf.score(X, y) > 0.9
     True
+    >>> clf.score(X[:, :, None], y) > 0.9  # (n_samples, T, d) arrays work as well
+    True
     """
 
     _parameter_constraints = {
-        **_SkorchClassifier._parameter_constraints,
+        **_TorchClassifier._parameter_constraints,
         "cell": [StrOptions({"rnn", "lstm", "gru"})],
-        "n_step_features": [Interval(Integral, 1, None, closed="left")],
+        "n_step_features": [Interval(Integral, 1, None, closed="left"), None],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
     }
@@ -333,13 +464,17 @@ class RNNClassifier(_SkorchClassifier):
         self,
         cell="lstm",
         *,
-        n_step_features=1,
+        n_step_features=None,
         hidden_size=32,
         num_layers=1,
         max_epochs=30,
         batch_size=64,
         lr=0.01,
         weight_decay=0.0,
+        n_jobs=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         device="cpu",
         random_state=None,
         verbose=0,
@@ -352,20 +487,52 @@ class RNNClassifier(_SkorchClassifier):
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
+        self.n_jobs = n_jobs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
 
-    def _build_module(self, n_features, n_classes):
-        from ._torch_modules import RecurrentNet, count_parameters
-
-        if n_features % self.n_step_features:
+    def _layout(self, X, fitted_shape):
+        if X.ndim != 3:
             raise ValueError(
-                f"n_step_features={self.n_step_features} does not divide the {n_features} "
-                "features of X into time steps."
+                "RNNClassifier takes X of shape (n_samples, n_features) or (n_samples, T, d); "
+                f"got an array of shape {X.shape}."
             )
-        module = RecurrentNet(
-            self.n_step_features, n_classes, self.cell, self.hidden_size, self.num_layers
+        if fitted_shape is not None and X.shape[2] != fitted_shape[1]:
+            raise ValueError(
+                f"X has {X.shape[2]} features per time step, but {type(self).__name__} was "
+                f"fitted with {fitted_shape[1]}."
+            )
+        return X.reshape(len(X), -1), X.shape[1:]
+
+    def _sample_shape(self):
+        return (self.n_features_in_ // self.n_step_features_, self.n_step_features_)
+
+    def _module(self, sample_shape, n_features, n_classes):
+        from ._torch_modules import RecurrentNet
+
+        d = self.n_step_features
+        if sample_shape is not None:
+            if d is not None and d != sample_shape[1]:
+                raise ValueError(
+                    f"n_step_features={d} disagrees with the {sample_shape[1]} features per "
+                    "time step of the 3-D X."
+                )
+            d = sample_shape[1]
+        d = 1 if d is None else d
+        if n_features % d:
+            raise ValueError(
+                f"n_step_features={d} does not divide the {n_features} features of X into time "
+                "steps."
+            )
+        params = dict(
+            n_step_features=d,
+            n_classes=n_classes,
+            cell=self.cell,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
         )
-        self.n_parameters_ = count_parameters(module)
-        return module
+        return RecurrentNet, params, {"n_step_features_": d}

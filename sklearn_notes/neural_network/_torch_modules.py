@@ -1,15 +1,47 @@
-"""torch modules of the CNN and RNN classifiers (imported only when one of them is fitted)."""
+"""torch modules of the CNN and RNN classifiers and their skorch net (imported only when one of
+them is fitted)."""
 
 import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.callbacks import EpochTimer
+from skorch.utils import to_tensor
 from torch import nn
 
-__all__ = ["ConvNet", "RecurrentNet", "count_parameters"]
+from ..utils._torch_base import ArrayBatches
+
+__all__ = ["ClassifierNet", "ConvNet", "RecurrentNet", "count_parameters"]
+
+
+class ClassifierNet(NeuralNet):
+    r"""skorch net minimizing the sample-weighted cross-entropy of a module's logits.
+
+    Batches are ``(X, (y, sample_weight))``; the loss of a batch is
+    :math:`\sum_i w_i \ell_i / \sum_i w_i`. The epoch loop is the package's
+    (:func:`~sklearn_notes.utils._torch_base.train_epochs`), which records the losses.
+    """
+
+    def __init__(self, module, **kwargs):
+        kwargs.setdefault("train_split", None)
+        kwargs.setdefault("iterator_train", ArrayBatches)
+        kwargs.setdefault("iterator_train__shuffle", True)
+        kwargs.setdefault("iterator_valid", ArrayBatches)
+        super().__init__(module, nn.CrossEntropyLoss, **kwargs)
+
+    @property
+    def _default_callbacks(self):
+        return [("epoch_timer", EpochTimer())]
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y, weight = (to_tensor(a, device=self.device) for a in y_true)
+        losses = F.cross_entropy(y_pred, y, reduction="none")
+        return torch.sum(losses * weight) / torch.sum(weight)
 
 
 class ConvNet(nn.Module):
     """Convolution -> ReLU -> max-pool, twice, then a fully connected classifier (notes: CNN).
 
-    Input ``(B, H * W)`` is viewed as one-channel images ``(B, 1, H, W)``.
+    Input ``(B, C * H * W)`` is viewed as images ``(B, C, H, W)``, ``image_shape = (C, H, W)``.
     """
 
     def __init__(self, image_shape, n_classes, channels=(16, 32), kernel_size=3, hidden=64):
@@ -18,7 +50,7 @@ class ConvNet(nn.Module):
         c1, c2 = channels
         pad = kernel_size // 2  # "same" padding: the feature maps keep the image size
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size, padding=pad),  # (B, c1, H, W)
+            nn.Conv2d(self.image_shape[0], c1, kernel_size, padding=pad),  # (B, c1, H, W)
             nn.ReLU(),
             nn.MaxPool2d(2, ceil_mode=True),  # (B, c1, ceil(H/2), ceil(W/2))
             nn.Conv2d(c1, c2, kernel_size, padding=pad),
@@ -30,7 +62,7 @@ class ConvNet(nn.Module):
         )
 
     def forward(self, X):
-        X = X.view(X.shape[0], 1, *self.image_shape)
+        X = X.view(X.shape[0], *self.image_shape)
         return self.classifier(self.features(X))  # (B, n_classes) logits
 
 

@@ -14,8 +14,11 @@ __all__ = [
     "import_torch",
     "resolve_device",
     "seed_from",
+    "n_threads",
     "single_threaded",
     "torch_seeded",
+    "torch_threads",
+    "uses_n_jobs",
 ]
 
 
@@ -67,26 +70,47 @@ def torch_seeded(seed=None, device="cpu"):
         yield
 
 
-def single_threaded(method):
-    """Run ``method`` with torch limited to one CPU thread, restoring the caller's setting after.
+def n_threads(n_jobs):
+    """Number of torch CPU threads for ``n_jobs`` (scikit-learn's convention: None is 1, -1 all).
 
-    The networks of the package are small: OpenMP intra-op threads cost more in synchronization
-    than they save (about 5x slower fits measured on a 2-core machine under load), so training,
-    sampling and scoring on CPU run single-threaded.
+    The networks of the package are small, so one thread is the default: OpenMP intra-op threads
+    cost more in synchronization than they save on such layers, and a fit must not take every core
+    of a shared machine unless asked to.
+    """
+    from joblib import effective_n_jobs
+
+    return max(1, int(effective_n_jobs(n_jobs)))
+
+
+@contextlib.contextmanager
+def torch_threads(n_jobs):
+    """Run a block with torch limited to ``n_threads(n_jobs)`` CPU threads, then restore."""
+    try:
+        import torch
+    except ImportError:  # the block itself raises the helpful ImportError
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n_threads(n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def uses_n_jobs(method):
+    """Run an estimator's ``method`` with as many torch threads as its ``n_jobs`` asks for.
+
+    An estimator without an ``n_jobs`` parameter runs on one thread.
     """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        try:
-            import torch
-        except ImportError:  # the method itself raises the helpful ImportError
+        with torch_threads(getattr(self, "n_jobs", None)):
             return method(self, *args, **kwargs)
-
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            torch.set_num_threads(previous)
 
     return wrapper
+
+
+# The name the generators' methods use; one mechanism, kept under its first name for them.
+single_threaded = uses_n_jobs

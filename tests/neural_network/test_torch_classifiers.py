@@ -54,14 +54,17 @@ def test_rnn_classifier_learns_a_sequence_rule(cell):
     y = (X[:, -1] + X[:, -2] > 0).astype(int)  # depends on the order: the last two steps
     clf = RNNClassifier(cell, max_epochs=40, random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.95
-    assert clf.history_[-1] < clf.history_[0]
+    assert clf.history_["loss"][-1] < clf.history_["loss"][0]
 
 
-def test_cnn_classifier_learns_digits():
+def test_cnn_classifier_learns_digits_and_stops_early():
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X / 16.0, y, random_state=0)
-    clf = CNNClassifier(max_epochs=15, random_state=0).fit(X_tr, y_tr)
-    assert clf.image_shape_ == (8, 8)
+    clf = CNNClassifier(max_epochs=30, early_stopping=True, n_iter_no_change=5, random_state=0)
+    clf.fit(X_tr, y_tr)
+    assert clf.image_shape_ == (8, 8) and clf.n_channels_ == 1
+    assert clf.n_iter_ < 30  # stopped by the held-out loss, not by max_epochs
+    assert len(clf.history_["valid_loss"]) == len(clf.history_["loss"]) == clf.n_iter_
     assert clf.score(X_te, y_te) > 0.95
 
 
