@@ -46,6 +46,10 @@ EXPECTED_FAILED_CHECKS = {
             "sample_weight is not equivalent to removing/repeating samples (online perceptron "
             "rule; sklearn.linear_model.Perceptron is marked the same way)."
         ),
+        "check_sample_weight_equivalence_on_sparse_data": (
+            "sample_weight is not equivalent to removing/repeating samples (online perceptron "
+            "rule; sklearn.linear_model.Perceptron is marked the same way)."
+        ),
     },
     # The same check scikit-learn marks for SGDClassifier: a weight of k on a sample is not k
     # copies of it in shuffled mini-batch training (the batches and their order differ).
