@@ -25,7 +25,10 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..utils._fit_guard import atomic_fit
+from ..utils._validation import check_sample_weight
 
 __all__ = ["GaussianNB", "gaussian_joint_log_likelihood", "update_mean_variance"]
 
@@ -125,10 +128,13 @@ def gaussian_joint_log_likelihood(X, theta, var, class_prior):
     with np.errstate(divide="ignore"):
         log_prior = np.log(class_prior)
     columns = []
-    for k in range(theta.shape[0]):
-        # log N(x; theta_k, var_k) summed over the conditionally independent features
-        log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * var[k]))
-        columns.append(log_prior[k] + log_norm - 0.5 * np.sum((X - theta[k]) ** 2 / var[k], axis=1))
+    # Far from every class (X at 1e300, say) the squared distances overflow; the caller is told.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(theta.shape[0]):
+            # log N(x; theta_k, var_k) summed over the conditionally independent features
+            log_norm = -0.5 * np.sum(np.log(2.0 * np.pi * var[k]))
+            distance = np.sum((X - theta[k]) ** 2 / var[k], axis=1)
+            columns.append(log_prior[k] + log_norm - 0.5 * distance)
     return np.stack(columns, axis=1)
 
 
@@ -208,6 +214,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         self.priors = priors
         self.var_smoothing = var_smoothing
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the per-class means, variances and priors (maximum likelihood).
@@ -226,6 +233,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return self._update(X, y, np.unique(y), sample_weight, first_call=True)
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with a batch of samples (streaming means and variances).
@@ -257,7 +265,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
     def _update(self, X, y, classes, sample_weight, first_call):
         """Merge the batch (X, y) into the model; all state is assigned at the end."""
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         # epsilon is a fraction of the largest feature variance of all the data seen so far, kept
         # by the same streaming update (unweighted, as scikit-learn's fit): partial_fit in chunks
         # then smooths exactly as one fit on all the data.
@@ -265,8 +273,9 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
             seen = (0, np.zeros(X.shape[1]), np.zeros(X.shape[1]))
         else:
             seen = self._seen
-        seen = (seen[0] + X.shape[0], *update_mean_variance(*seen, X))
-        epsilon = self.var_smoothing * np.max(seen[2])
+        with np.errstate(over="ignore", invalid="ignore"):
+            seen = (seen[0] + X.shape[0], *update_mean_variance(*seen, X))
+        epsilon = self._smoothing(seen[2], X)
         if first_call:
             n_classes, n_features = len(classes), X.shape[1]
             theta = np.zeros((n_classes, n_features), dtype=X.dtype)
@@ -307,6 +316,25 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         self._seen = seen  # (count, mean, variance) of every feature over all samples seen
         return self
 
+    def _smoothing(self, variance, X):
+        """``epsilon_``: a fraction of the largest feature variance, which must be representable."""
+        if not np.all(np.isfinite(variance)):
+            raise ValueError(
+                "The variance of X overflows float64: its values are too large (largest "
+                f"|X| = {np.max(np.abs(X)):.3g}); rescale X."
+            )
+        largest = np.max(variance)
+        if largest > 0:
+            return self.var_smoothing * largest
+        if np.ptp(X, axis=0).max() > 0:
+            raise ValueError(
+                "The variance of every feature of X underflows to 0 in float64 although X is "
+                f"not constant (largest |X| = {np.max(np.abs(X)):.3g}); rescale X."
+            )
+        # No feature varies at all: there is no scale to take a fraction of, so the variances are
+        # var_smoothing in X's squared units (1 when it is 0), and every posterior is the prior.
+        return self.var_smoothing or 1.0
+
     def _check_priors(self, n_classes, dtype):
         if self.priors is None:
             return None
@@ -332,7 +360,13 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
-        return gaussian_joint_log_likelihood(X, self.theta_, self.var_, self.class_prior_)
+        jll = gaussian_joint_log_likelihood(X, self.theta_, self.var_, self.class_prior_)
+        if np.isnan(jll).any() or np.isposinf(jll).any() or np.isneginf(jll).all(axis=1).any():
+            raise ValueError(
+                "X is too far from every class for float64: the squared distances to the class "
+                f"means overflow (largest |X| = {np.max(np.abs(X)):.3g}); rescale X."
+            )
+        return jll
 
     def predict_log_proba(self, X):
         """Log posterior ``log P(C_k | x)``, normalized by a log-sum-exp over the classes.

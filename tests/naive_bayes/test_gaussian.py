@@ -155,3 +155,46 @@ def test_gaussiannb_parameter_count_is_linear_not_exponential():
     n_classes, n_features = clf.theta_.shape
     n_params = clf.theta_.size + clf.var_.size + (n_classes - 1)
     assert n_params == 2 * n_classes * n_features + n_classes - 1 == 26
+
+
+def test_gaussiannb_degenerate_data_gives_finite_probabilities():
+    """scikit-learn gives NaN on all-constant X or a single row; the posterior is the prior here."""
+    import warnings
+
+    X = np.ones((6, 3))
+    y = np.array([0, 0, 1, 1, 1, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        proba = GaussianNB().fit(X, y).predict_proba(np.array([[1.0, 1.0, 1.0], [5.0, -2.0, 0.0]]))
+        np.testing.assert_allclose(proba, [[1 / 3, 2 / 3]] * 2, rtol=1e-5)
+        one = GaussianNB().fit(X[:1] * 2.0, y[:1]).predict_proba(X)
+        np.testing.assert_array_equal(one, 1.0)
+
+
+@pytest.mark.parametrize("scale, match", [(1e300, "overflows"), (1e-300, "underflows")])
+def test_gaussiannb_unrepresentable_variance_is_a_clear_error(scale, match):
+    X, y = load_iris(return_X_y=True)
+    with pytest.raises(ValueError, match=match):
+        GaussianNB().fit(X * scale, y)
+
+
+def test_gaussiannb_far_points_are_a_clear_error_not_nan():
+    X, y = load_iris(return_X_y=True)
+    clf = GaussianNB().fit(X, y)
+    with pytest.raises(ValueError, match="too far from every class"):
+        clf.predict_proba(X * 1e300)
+    assert np.isfinite(clf.predict_proba(X * 1e150)).all()
+
+
+@pytest.mark.parametrize("weight", [-1.0, 0.0, np.nan])
+def test_gaussiannb_bad_weights_rejected_and_model_kept(weight):
+    X, y = load_iris(return_X_y=True)
+    clf = GaussianNB().fit(X, y)
+    before = {a: np.copy(getattr(clf, a)) for a in ATTRS}
+    sample_weight = np.ones(len(y))
+    sample_weight[: 1 if weight < 0 else len(y)] = weight
+    with pytest.raises(ValueError):
+        clf.fit(X[:, :2], y, sample_weight=sample_weight)
+    assert clf.n_features_in_ == 4
+    for a in ATTRS:
+        np.testing.assert_array_equal(getattr(clf, a), before[a])
