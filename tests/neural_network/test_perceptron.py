@@ -1,8 +1,12 @@
+import warnings
+
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.datasets import load_iris, make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron as SkPerceptron
+from sklearn.model_selection import train_test_split
 
 from sklearn_notes import Perceptron
 
@@ -59,3 +63,153 @@ def test_perceptron_zero_weight_samples_are_ignored():
     a = Perceptron(shuffle=False).fit(X, y)
     b = Perceptron(shuffle=False).fit(X_noise, y_noise, sample_weight=weights)
     np.testing.assert_allclose(a.coef_, b.coef_)
+
+
+# --- issue 13: parity with scikit-learn's Perceptron (ported from its test_perceptron.py) --------
+
+
+def _iris_shuffled():
+    """scikit-learn's test_perceptron.py data: iris in a RandomState(12) order."""
+    X, y = load_iris(return_X_y=True)
+    indices = np.arange(len(y))
+    np.random.RandomState(12).shuffle(indices)
+    return X[indices], y[indices]
+
+
+@pytest.mark.parametrize("container", [np.array, sparse.csr_matrix, sparse.csc_matrix])
+def test_perceptron_accuracy_dense_and_sparse(container):
+    X, y = _iris_shuffled()
+    clf = Perceptron(max_iter=100, tol=None, shuffle=False).fit(container(X), y)
+    assert clf.score(container(X), y) > 0.7
+    dense = Perceptron(max_iter=100, tol=None, shuffle=False).fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, dense.coef_)  # same updates, sparse or not
+
+
+def test_perceptron_correctness_against_the_textbook_rule():
+    """scikit-learn's MyPerceptron: two plain passes of w += y x, b += y on mistakes."""
+    X, y = _iris_shuffled()
+    y_bin = np.where(y == 1, 1, -1)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(2):
+        for x_i, y_i in zip(X, y_bin):
+            if np.sign(x_i @ w + b) != y_i:
+                w, b = w + y_i * x_i, b + y_i
+    clf = Perceptron(max_iter=2, shuffle=False, tol=None)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y_bin)
+    np.testing.assert_allclose(clf.coef_.ravel(), w)
+    np.testing.assert_allclose(clf.intercept_, [b])
+
+
+def test_perceptron_has_no_probabilities():
+    for method in ("predict_proba", "predict_log_proba"):
+        with pytest.raises(AttributeError):
+            getattr(Perceptron(), method)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 3.0, 1: 0.5}])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_perceptron_class_weight_matches_sklearn(class_weight, n_classes):
+    """Without shuffling the update sequence is scikit-learn's, class weights included."""
+    X, y = _iris_shuffled()
+    X = (X - X.mean(0)) / X.std(0)
+    if n_classes == 2:
+        X, y = X[y < 2], y[y < 2]
+    params = dict(shuffle=False, tol=None, max_iter=30, class_weight=class_weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = Perceptron(**params).fit(X, y)
+        theirs = SkPerceptron(**params).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10, atol=1e-12)
+
+
+def test_perceptron_partial_fit_matches_sklearn_and_one_epoch_of_fit():
+    X, y = _iris_shuffled()
+    X = (X - X.mean(0)) / X.std(0)
+    ours, theirs = Perceptron(shuffle=False), SkPerceptron(shuffle=False)
+    for start in range(0, 150, 50):
+        batch = slice(start, start + 50)
+        ours.partial_fit(X[batch], y[batch], classes=[0, 1, 2] if start == 0 else None)
+        theirs.partial_fit(X[batch], y[batch], classes=[0, 1, 2])
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-10, atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        one_epoch = Perceptron(shuffle=False, max_iter=1).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, one_epoch.coef_)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        Perceptron().partial_fit(X, y)
+    with pytest.raises(ValueError, match="not the same"):
+        ours.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not in classes"):
+        ours.partial_fit(X, np.full(150, 7))
+    with pytest.raises(ValueError, match="balanced"):
+        Perceptron(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_perceptron_warm_start_continues_where_fit_stopped():
+    X, y = _iris_shuffled()
+    params = dict(shuffle=False, tol=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm = Perceptron(max_iter=3, warm_start=True, **params).fit(X, y).fit(X, y)
+        cold = Perceptron(max_iter=6, **params).fit(X, y)
+        restarted = Perceptron(max_iter=3, **params).fit(X, y).fit(X, y)
+    np.testing.assert_array_equal(warm.coef_, cold.coef_)
+    assert not np.array_equal(restarted.coef_, cold.coef_)
+
+
+def test_perceptron_early_stopping_holds_out_a_validation_set():
+    X, y = make_blobs(n_samples=400, centers=2, cluster_std=3.0, random_state=0)  # overlapping
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = Perceptron(early_stopping=True, n_iter_no_change=3, random_state=0).fit(X, y)
+    assert clf.n_iter_ < 50 and not clf.converged_
+    again = Perceptron(early_stopping=True, n_iter_no_change=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, again.coef_)
+    # the held-out tenth never updates the weights: moving it far away changes nothing
+    _, held_out = train_test_split(
+        np.arange(400), test_size=0.1, stratify=y, random_state=np.random.RandomState(0)
+    )
+    X_moved = X.copy()
+    X_moved[held_out] += 1e3
+    moved = Perceptron(early_stopping=True, n_iter_no_change=3, random_state=0).fit(X_moved, y)
+    assert moved.n_iter_ <= clf.n_iter_ + 3 and moved.coef_.shape == clf.coef_.shape
+
+
+# --- issue 16: hostile inputs ---------------------------------------------------------------------
+
+
+def test_perceptron_rejects_negative_sample_weight():
+    with pytest.raises(ValueError, match="Negative values"):
+        Perceptron().fit(BOOLEAN_X, [0, 0, 0, 1], sample_weight=[1, -1, 1, 1])
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e200, 1e300])
+def test_perceptron_huge_inputs_give_finite_scores_or_a_clear_error(scale):
+    """At 1e300 the fit returned decision values of +-inf."""
+    X, y = make_blobs(n_samples=60, centers=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            clf = Perceptron(random_state=0).fit(X * scale, y)
+        except ValueError as error:
+            assert "Overflow" in str(error)
+        else:
+            assert np.all(np.isfinite(clf.decision_function(X * scale)))
+
+
+def test_perceptron_failed_refit_leaves_the_model_bit_identical():
+    X, y = make_blobs(n_samples=60, centers=2, random_state=0)
+    clf = Perceptron(random_state=0).fit(X, y)
+    before = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in vars(clf).items()}
+    for method, X_bad in [
+        (clf.fit, np.column_stack([X, X[:, 0]]) * 1e300),  # another feature count, and overflow
+        (clf.partial_fit, X * 1e300),
+    ]:
+        with pytest.raises(ValueError, match="Overflow"):
+            method(X_bad, y)
+        assert vars(clf).keys() == before.keys()
+        for key, value in before.items():
+            np.testing.assert_array_equal(getattr(clf, key), value, err_msg=key)
