@@ -84,11 +84,14 @@ class GAN(BaseGenerator):
 
     Notes
     -----
-    A GAN has no likelihood, so ``score`` is minus the squared maximum mean discrepancy (unbiased
-    estimate, RBF kernel with ``gamma = 1 / n_features`` on standardized data) between X (a fixed
-    random subsample of 2,000 when X is larger) and as many fresh samples, drawn with a fixed
-    seed: 0 on average when the samples are distributed like X, lower when they are not. It
-    lets ``GridSearchCV`` tune a GAN without ``scoring=``.
+    A GAN has no likelihood, so ``score`` is **minus the squared maximum mean discrepancy**
+    (unbiased estimate, RBF kernel with ``gamma = 1 / n_features`` on the data standardized with
+    the training data's mean and scale) between X (a fixed random subsample of 2,000 when X is
+    larger) and as many fresh samples, drawn with a fixed seed: 0 on average when the samples are
+    distributed like X, lower when they are not. It is not in nats and cannot be compared with
+    the log-likelihood scores of :class:`VAE` or :class:`DiffusionModel`, but it can be compared
+    across the GAN's own hyper-parameters (the kernel depends only on the training data's
+    scaling), so ``GridSearchCV`` can tune a GAN without ``scoring=``.
     ``score_samples`` is a Parzen-window (kernel density) estimate of the generator's log-density
     at each sample, the evaluation of [1]_.
 
@@ -208,7 +211,8 @@ class GAN(BaseGenerator):
         X = self._validate(X)
         fake = self.scaler_.transform(self.sample(_N_PARZEN, random_state=_SCORE_SEED))
         kde = KernelDensity(bandwidth="scott").fit(fake)
-        return kde.score_samples(self.scaler_.transform(X)) - np.sum(np.log(self.scaler_.scale_))
+        scores = kde.score_samples(self.scaler_.transform(X)) - np.sum(np.log(self.scaler_.scale_))
+        return import_nets().finite_scores(scores, X, type(self).__name__)
 
     @single_threaded
     def score(self, X, y=None):

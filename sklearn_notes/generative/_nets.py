@@ -41,11 +41,14 @@ __all__ = [
     "VAENet",
     "as_numpy",
     "extract",
+    "finite_scores",
     "float64_copy",
     "gaussian_nll",
+    "importance_weighted_bound",
     "kl_standard_normal",
     "mlp",
     "negative_elbo_terms",
+    "row_normal",
     "timestep_embedding",
 ]
 
@@ -234,8 +237,10 @@ def gaussian_nll(x, mean, logvar):
 class VAEModule(nn.Module):
     """Encoder ``x -> (mu, log sigma^2)``, decoder ``z -> p(x|z)``.
 
-    For ``likelihood="gaussian"`` the decoder outputs the mean and a learned per-feature log
-    variance (``log_var_x``) completes p(x|z); for ``"bernoulli"`` it outputs logits.
+    For ``likelihood="gaussian"`` the decoder outputs the mean *and* the log variance of
+    p(x|z), both functions of z: a variance shared by every z would have to cover the spread of
+    the whole data set around each decoded mean, and a 2-D VAE would sample a cloud instead of
+    tight modes. For ``"bernoulli"`` it outputs logits.
     """
 
     def __init__(self, n_features, latent_dim, hidden_layer_sizes, likelihood="gaussian"):
@@ -243,10 +248,9 @@ class VAEModule(nn.Module):
         hidden = list(hidden_layer_sizes)
         self.latent_dim = latent_dim
         self.likelihood = likelihood
+        n_out = 2 * n_features if likelihood == "gaussian" else n_features
         self.encoder = mlp([n_features, *hidden, 2 * latent_dim])
-        self.decoder = mlp([latent_dim, *hidden[::-1], n_features])
-        if likelihood == "gaussian":
-            self.log_var_x = nn.Parameter(torch.zeros(n_features))
+        self.decoder = mlp([latent_dim, *hidden[::-1], n_out])
 
     def encode(self, x):
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
@@ -254,11 +258,28 @@ class VAEModule(nn.Module):
         return mu, logvar.clamp(-12.0, 8.0)
 
     def decode(self, z):
-        """Mean of p(x|z) (gaussian) or its logits (bernoulli)."""
+        """The decoder's raw output: mean and log variance side by side, or logits."""
         return self.decoder(z)
 
-    def decoder_logvar(self):
-        return self.log_var_x.clamp(-9.0, 4.0)
+    def decoder_params(self, out):
+        """Gaussian: ``(mean, log variance)`` of p(x|z) from the raw output; Bernoulli: logits."""
+        if self.likelihood != "gaussian":
+            return out
+        mean, logvar = out.chunk(2, dim=-1)
+        # the floor keeps a decoder that memorizes a point from an unbounded likelihood
+        return mean, logvar.clamp(-9.0, 4.0)
+
+    def log_likelihood(self, x, out):
+        """``log p(x|z)`` summed over features, shape (batch,), from the raw decoder output."""
+        if self.likelihood == "gaussian":
+            return -gaussian_nll(x, *self.decoder_params(out))
+        return -F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=-1)
+
+    def mean(self, out):
+        """Mean of p(x|z) in the working range."""
+        if self.likelihood == "gaussian":
+            return self.decoder_params(out)[0]
+        return torch.sigmoid(out)
 
     def forward(self, x, eps=None):
         mu, logvar = self.encode(x)
@@ -272,11 +293,28 @@ class VAEModule(nn.Module):
 
 def negative_elbo_terms(module, x, out, mu, logvar):
     """Reconstruction term ``-log p(x|z)`` and ``KL(q(z|x) || N(0, I))``, each of shape (batch,)."""
-    if module.likelihood == "gaussian":
-        rec = gaussian_nll(x, out, module.decoder_logvar())
-    else:
-        rec = F.binary_cross_entropy_with_logits(out, x, reduction="none").sum(dim=-1)
-    return rec, kl_standard_normal(mu, logvar)
+    return -module.log_likelihood(x, out), kl_standard_normal(mu, logvar)
+
+
+def importance_weighted_bound(module, x, eps):
+    r"""The IWAE bound (Burda et al. 2016) on :math:`\log p(x)`, shape (batch,).
+
+    .. math:: \log p(x) \ge \log \frac1K\sum_{k=1}^K
+              \frac{p(x|z_k)\,p(z_k)}{q(z_k|x)},\qquad z_k = \mu + \sigma\odot\varepsilon_k,
+
+    with ``eps`` of shape (K, batch, latent_dim) (:func:`row_normal`). K = 1 is the ELBO; the
+    bound tightens as K grows.
+    """
+    mu, logvar = module.encode(x)
+    std = torch.exp(0.5 * logvar)
+    log_2pi = math.log(2 * math.pi)
+    log_w = []
+    for e in eps:  # (B, L): one importance sample for every row
+        z = mu + std * e
+        log_pz = -0.5 * torch.sum(z.pow(2) + log_2pi, dim=-1)
+        log_qz = -0.5 * torch.sum(e.pow(2) + log_2pi + logvar, dim=-1)
+        log_w.append(module.log_likelihood(x, module.decode(z)) + log_pz - log_qz)
+    return torch.logsumexp(torch.stack(log_w), dim=0) - math.log(len(eps))
 
 
 class KLWarmup(Callback):
@@ -512,6 +550,34 @@ class GaussianDiffusion(nn.Module):
         """Per-sample ``mean_j (eps_j - eps_theta(x_t, t)_j)^2``, shape (B,)."""
         return (self(self.q_sample(x0, t, noise), t) - noise).pow(2).mean(dim=-1)
 
+    def variational_bound(self, x0, steps, weights, noise):
+        r"""Per-sample variational bound on :math:`-\log p(x_0)` in nats, shape (B,).
+
+        The negative ELBO of Ho et al. (2020, eq. 5) with the reverse variances
+        :math:`\sigma_t^2 = \tilde\beta_t` that DDPM's sampler uses (0-based t here):
+
+        .. math:: L = \underbrace{KL(q(x_{T-1}|x_0)\,\|\,\mathcal N(0, I))}_{L_T}
+                  + \sum_{t=1}^{T-1} w_t
+                  \lVert\varepsilon - \varepsilon_\theta(x_t, t)\rVert^2
+                  + \underbrace{\tfrac d2\log(2\pi\beta_0)
+                  + \tfrac{\lVert\varepsilon - \varepsilon_\theta(x_0', 0)\rVert^2}
+                  {2\alpha_0}}_{-\log \mathcal N(x_0 \mid \mu_\theta(x_0', 0),\ \beta_0 I)}
+
+        ``steps`` and ``weights`` give the sum over t (:func:`._schedules.bound_quadrature`);
+        ``noise`` (len(steps) + 1, B, d) holds the epsilon of each term, the decoder's first.
+        """
+        d = x0.shape[1]
+        a_T = self.alphas_cumprod[-1].to(x0.dtype)
+        # 1. prior term L_T, closed form
+        bound = 0.5 * torch.sum(a_T * x0.pow(2) - a_T - torch.log1p(-a_T), dim=-1)
+        # 2. the decoder (t = 0) and the steps t >= 1
+        beta0 = float(self.betas[0])
+        terms = zip([0, *np.asarray(steps).tolist()], [0.5 / (1 - beta0), *weights], noise)
+        for t, w, eps in terms:
+            tt = torch.full((len(x0),), int(t), dtype=torch.int64, device=x0.device)
+            bound = bound + float(w) * (self(self.q_sample(x0, tt, eps), tt) - eps).pow(2).sum(-1)
+        return bound + 0.5 * d * math.log(2 * math.pi * beta0)
+
     @torch.no_grad()
     def sample(self, n_samples, timesteps, eta, generator):
         """Reverse process from :math:`x_T \\sim \\mathcal N(0, I)` along decreasing ``timesteps``.
@@ -569,6 +635,40 @@ class DiffusionNet(GeneratorNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         eps_pred, noise = y_pred
         return F.mse_loss(eps_pred, noise)
+
+
+def row_normal(X, n_draws, n_dim, seed, dtype, device):
+    """Standard normal draws of shape (n_draws, n_rows, n_dim), each row's from its own stream.
+
+    A row's stream is seeded by a hash of its bytes (and ``seed``), so its draws do not depend on
+    which other rows share the call (a score is the same on a subset), while distinct rows get
+    independent draws (the Monte-Carlo noise of a mean score falls as 1 / sqrt(n_rows)).
+    """
+    import hashlib
+
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    out = np.empty((len(X), n_draws, n_dim))
+    for i, row in enumerate(X):
+        key = int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+        out[i] = np.random.default_rng([key, seed]).standard_normal((n_draws, n_dim))
+    return torch.as_tensor(out.transpose(1, 0, 2).copy(), dtype=dtype, device=device)
+
+
+def finite_scores(scores, X, model_name):
+    """``scores`` when every value is finite, else a ValueError naming the samples at fault.
+
+    A sample so far from the training data that its log-density overflows float64 (X * 1e300)
+    would otherwise score -inf or NaN, and one such sample turns a mean score into nonsense.
+    """
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        raise ValueError(
+            f"{model_name}: the log-density of {rows.size} sample(s) (rows {rows[:5].tolist()}"
+            f"{', ...' if rows.size > 5 else ''}) is not a finite number: they lie so far from "
+            f"the training data (largest |x| {np.max(np.abs(X[rows])):.3g}) that it overflows."
+        )
+    return scores
 
 
 def as_numpy(tensor):

@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = [
     "BETA_SCHEDULES",
+    "bound_quadrature",
     "cosine_beta_schedule",
     "diffusion_coefficients",
     "forward_marginal",
@@ -134,6 +135,37 @@ def sampling_timesteps(n_steps, n_sampling_steps):
     n_sampling_steps = min(int(n_sampling_steps), int(n_steps))
     steps = np.unique(np.round(np.linspace(0, n_steps - 1, n_sampling_steps)).astype(np.int64))
     return steps[::-1].copy()
+
+
+def bound_quadrature(betas, max_terms):
+    """Steps and weights of the variational bound's sum over steps ``t >= 1``.
+
+    The weight of step t (0-based) is :math:`\\beta_t / (2\\alpha_t(1-\\bar\\alpha_{t-1}))`
+    (:math:`\\beta_t^2/(2\\tilde\\beta_t\\alpha_t(1-\\bar\\alpha_t))`, eq. 12 of Ho et al.
+    with :math:`\\sigma_t^2 = \\tilde\\beta_t`). With ``T - 1 <= max_terms`` every step is
+    returned with its weight; beyond, ``max_terms`` steps at the midpoints of equal shares of the
+    total weight, each weighing ``total / max_terms`` (the midpoint rule on the weights' CDF: the
+    heavy early steps get several evaluations, each with its own noise).
+
+    Parameters
+    ----------
+    betas : array-like of shape (T,)
+    max_terms : int
+
+    Returns
+    -------
+    steps : ndarray of int64
+        Steps in ``[1, T)``, possibly repeated.
+    weights : ndarray of float64, same length
+    """
+    c = diffusion_coefficients(betas)
+    w = c["betas"][1:] / (2 * c["alphas"][1:] * (1 - c["alphas_cumprod"][:-1]))
+    steps = np.arange(1, len(w) + 1)
+    if len(w) <= max_terms:
+        return steps, w
+    cum = np.cumsum(w)
+    targets = (np.arange(max_terms) + 0.5) / max_terms * cum[-1]
+    return steps[np.searchsorted(cum, targets)], np.full(max_terms, cum[-1] / max_terms)
 
 
 # --- the forward process -----------------------------------------------------------------------

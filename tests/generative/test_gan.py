@@ -89,3 +89,10 @@ def test_gan_digits_are_read_as_every_class(digit_classes):
     n_classes, confidence = digit_classes(gan)
     assert n_classes == 10
     assert confidence > 0.8
+
+
+def test_gan_score_samples_far_from_the_data_is_a_clear_error():
+    X, _ = make_ring(200, random_state=0)
+    gan = GAN(max_epochs=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="not a finite number"):
+        gan.score_samples(X * 1e300)
