@@ -130,7 +130,9 @@ class _TorchClassifier(ClassifierMixin, TorchEstimator):
         )
         # Predict in float64: float32 results depend on the batch's size and composition at the
         # 1e-7 level (BLAS blocking), and a prediction must not depend on which rows come with it.
-        net.module_.double()
+        # Eval mode now, so that predicting changes nothing in the fitted model.
+        net.module_.double().eval()
+        net.criterion_.eval()
         for key, value in learned.items():
             setattr(self, key, value)
         self.classes_ = encoder.classes_
