@@ -1,10 +1,16 @@
+import pickle
+import warnings
+
 import numpy as np
 import pytest
+import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_notes import MLPClassifier, MLPRegressor, Perceptron
@@ -128,3 +134,202 @@ def test_mlp_diverging_training_is_a_clear_error():
 def test_mlp_rejects_bad_hidden_layer_sizes():
     with pytest.raises(ValueError, match="hidden_layer_sizes"):
         MLPClassifier(hidden_layer_sizes=(3, 0)).fit(XOR_X, XOR_Y)
+
+
+def _digits(n=300):
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X)[:n], y[:n]
+
+
+def _regression():
+    X, y = make_regression(200, 8, noise=1.0, random_state=0)
+    return X, y / 100
+
+
+def _assert_same_training(ours, theirs):
+    assert ours.n_iter_ == theirs.n_iter_
+    if hasattr(theirs, "loss_curve_"):
+        np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12, atol=1e-14)
+        assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-12, abs=1e-14) or (
+            ours.best_loss_ is theirs.best_loss_ is None
+        )
+    if getattr(theirs, "validation_scores_", None) is not None:
+        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+        assert ours.best_validation_score_ == theirs.best_validation_score_
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+SKLEARN_CASES = {
+    # alpha=1 makes the penalty matter: alpha/(2 n_batch) sum W^2 (it was alpha/2 sum W^2)
+    "penalty scale, adam": dict(max_iter=8, alpha=1.0),
+    "sgd, nesterov, invscaling": dict(
+        solver="sgd", learning_rate="invscaling", learning_rate_init=0.1, alpha=0.1, max_iter=8
+    ),
+    "sgd, heavy ball, adaptive": dict(
+        solver="sgd", learning_rate="adaptive", momentum=0.5, nesterovs_momentum=False,
+        max_iter=40, n_iter_no_change=2, tol=1e-2,
+    ),
+    "early stopping": dict(early_stopping=True, max_iter=60, n_iter_no_change=3),
+    "adam betas, no shuffle": dict(
+        beta_1=0.5, beta_2=0.9, epsilon=1e-6, batch_size=64, shuffle=False, max_iter=6
+    ),
+    "lbfgs": dict(solver="lbfgs", max_iter=30, alpha=1.0),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("params", SKLEARN_CASES.values(), ids=SKLEARN_CASES.keys())
+def test_mlp_classifier_trains_exactly_like_sklearn(params):
+    """Same initialization, shuffling, objective, optimizer and stopping rule: same numbers."""
+    X, y = _digits()
+    params = dict(hidden_layer_sizes=(16,), random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPClassifier(**params).fit(X, y)
+        theirs = SkMLPClassifier(**params).fit(X, y)
+        binary = MLPClassifier(**params).fit(X, y > 4), SkMLPClassifier(**params).fit(X, y > 4)
+    _assert_same_training(ours, theirs)
+    _assert_same_training(*binary)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(alpha=1.0, max_iter=10), dict(solver="lbfgs", max_iter=30), dict(early_stopping=True)],
+    ids=["adam", "lbfgs", "early stopping"],
+)
+def test_mlp_regressor_trains_exactly_like_sklearn(params):
+    X, y = _regression()
+    params = dict(hidden_layer_sizes=(12,), random_state=0, learning_rate_init=0.01, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = MLPRegressor(**params).fit(X, y)
+        theirs = SkMLPRegressor(**params).fit(X, y)
+    _assert_same_training(ours, theirs)
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-7, atol=1e-9)
+
+
+def test_mlp_penalty_is_alpha_over_2n_per_batch():
+    rng = np.random.default_rng(0)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
+    intercepts = [rng.normal(size=4), rng.normal(size=2)]
+    X, Y = rng.normal(size=(10, 3)), np.eye(2)[rng.integers(0, 2, 10)]
+    plain, gW0, _ = loss_and_gradients(coefs, intercepts, X, Y, "tanh", "ce", 0.0)
+    penalized, gW, _ = loss_and_gradients(coefs, intercepts, X, Y, "tanh", "ce", 3.0)
+    penalty = sum(np.sum(W**2) for W in coefs)
+    assert penalized - plain == pytest.approx(3.0 / (2 * 10) * penalty, rel=1e-12)
+    for g, g0, W in zip(gW, gW0, coefs):
+        np.testing.assert_allclose(g - g0, 3.0 / 10 * W, rtol=1e-12)
+
+
+def test_mlp_partial_fit_and_warm_start_continue_like_sklearn():
+    X, y = _digits()
+    params = dict(hidden_layer_sizes=(16,), random_state=0, solver="sgd")
+    ours, theirs = MLPClassifier(**params), SkMLPClassifier(**params)
+    for _ in range(3):
+        for rows in (slice(0, 150), slice(150, None)):
+            ours.partial_fit(X[rows], y[rows], classes=np.arange(10))
+            theirs.partial_fit(X[rows], y[rows], classes=np.arange(10))
+    _assert_same_training(ours, theirs)
+    assert ours.t_ == theirs.t_ == 900
+    params = dict(hidden_layer_sizes=(16,), random_state=0, max_iter=4, warm_start=True)
+    ours, theirs = MLPClassifier(**params), SkMLPClassifier(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(3):
+            ours.fit(X, y)
+            theirs.fit(X, y)
+    assert len(ours.loss_curve_) == 12
+    _assert_same_training(ours, theirs)
+
+
+def _state(estimator):
+    """Every attribute, pickled one by one (equal bytes: equal values, bit for bit)."""
+    return {key: pickle.dumps(value) for key, value in vars(estimator).items()}
+
+
+def test_mlp_partial_fit_and_warm_start_errors_keep_the_model():
+    X, y = _digits(100)
+    clf = MLPClassifier((8,), random_state=0).partial_fit(X, y, classes=np.arange(10))
+    before = _state(clf)
+    with pytest.raises(ValueError, match="classes not in"):
+        clf.partial_fit(X, y + 10)
+    with pytest.raises(ValueError, match="features"):
+        clf.partial_fit(X[:, :5], y)
+    assert _state(clf) == before  # bit-identical after the failed calls
+    with pytest.raises(ValueError, match="classes must be passed"):
+        MLPClassifier().partial_fit(X, y)
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+    warm = MLPClassifier((8,), max_iter=3, warm_start=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warm.fit(X, y)
+    before = _state(warm)
+    with pytest.raises(ValueError, match="same classes"):
+        warm.fit(X[y < 5], y[y < 5])
+    with pytest.raises(ValueError, match="weight shapes"):
+        warm.set_params(hidden_layer_sizes=(9,)).fit(X, y)
+    warm.set_params(hidden_layer_sizes=(8,))
+    assert _state(warm) == before
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_mlp_sparse_fit_equals_dense_fit(solver, fmt):
+    X, y = _digits(200)
+    X[np.abs(X) < 0.8] = 0.0  # about half the entries
+    sparse = scipy.sparse.csr_matrix(X) if fmt == "csr" else scipy.sparse.csc_array(X)
+    params = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense_clf = MLPClassifier(**params).fit(X, y)
+        sparse_clf = MLPClassifier(**params).fit(sparse, y)
+        dense_reg = MLPRegressor(**params).fit(X, y / 10)
+        sparse_reg = MLPRegressor(**params).fit(sparse, y / 10)
+    for a, b in ((dense_clf, sparse_clf), (dense_reg, sparse_reg)):
+        for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+            np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        sparse_clf.predict_proba(sparse), dense_clf.predict_proba(X), rtol=1e-10
+    )
+    np.testing.assert_allclose(sparse_reg.predict(sparse), dense_reg.predict(X), rtol=1e-9)
+
+
+def test_mlp_stopping_rule_counts_like_sklearn():
+    X, y = _digits(100)
+    # tol=1e6: only the first epoch improves (on best_loss_=inf); scikit-learn stops once more
+    # than n_iter_no_change epochs in a row did not improve.
+    clf = MLPClassifier((4,), tol=1e6, n_iter_no_change=3, random_state=0).fit(X, y)
+    assert clf.n_iter_ == len(clf.loss_curve_) == 5
+    assert SkMLPClassifier((4,), tol=1e6, n_iter_no_change=3, random_state=0).fit(X, y).n_iter_ == 5
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        MLPClassifier((4,), max_iter=2, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="batch_size=500"):
+        MLPClassifier((4,), batch_size=500, max_iter=30, tol=1.0, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_mlp_overflow_is_a_clear_error_without_runtime_warnings(solver):
+    X, y = make_classification(60, 4, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for make, data in (
+            (MLPRegressor, (X * 1e300, y)),
+            (MLPRegressor, (X, y * 1e300)),
+            (MLPClassifier, (X * 1e300, y)),
+        ):
+            try:
+                est = make((4,), solver=solver, max_iter=5, random_state=0).fit(*data)
+            except ValueError as error:
+                assert "overflow" in str(error)
+            else:  # a finite fit is a finite model
+                assert all(np.all(np.isfinite(W)) for W in est.coefs_)
+        clf = MLPClassifier((4,), solver=solver, max_iter=5, random_state=0).fit(X, y)
+        huge = np.full((2, 4), 1e308)
+        try:
+            assert np.all(np.isfinite(clf.predict_proba(huge)))
+        except ValueError as error:
+            assert "overflow" in str(error)
