@@ -35,6 +35,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import row_norms, safe_sparse_dot
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._fit_guard import atomic_fit
@@ -63,13 +65,31 @@ _SMALLEST_UNSCALED = 2.0**-250
 # --- the mathematics: pure functions of arrays ------------------------------------------------
 
 
+def _as_data(X):
+    """A float64 ndarray, or a canonical float64 CSR matrix (sorted indices, no stored zeros)."""
+    if not scipy.sparse.issparse(X):
+        return np.asarray(X, dtype=np.float64)
+    X = scipy.sparse.csr_matrix(X, dtype=np.float64)
+    if not X.has_canonical_format or np.any(X.data == 0):
+        X = X.copy()
+        X.sum_duplicates()
+        X.eliminate_zeros()
+    return X
+
+
+def _dense_rows(X, rows):
+    """``X[rows]`` as a new dense array (a few rows: seeds and candidates)."""
+    picked = X[rows]
+    return picked.toarray() if scipy.sparse.issparse(picked) else picked.copy()
+
+
 def squared_distances(X, centers, x_squared_norms=None):
     """Squared Euclidean distances ``||x - c||^2 = ||x||^2 - 2 x.c + ||c||^2``, clipped at 0.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-    centers : ndarray of shape (n_centers, n_features)
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    centers : {ndarray, sparse matrix} of shape (n_centers, n_features)
     x_squared_norms : ndarray of shape (n_samples,), optional
         Precomputed ``||x||^2``.
 
@@ -78,11 +98,11 @@ def squared_distances(X, centers, x_squared_norms=None):
     distances : ndarray of shape (n_samples, n_centers)
     """
     if x_squared_norms is None:
-        x_squared_norms = np.einsum("ij,ij->i", X, X)
-    D = X @ centers.T
+        x_squared_norms = row_norms(X, squared=True)
+    D = safe_sparse_dot(X, centers.T, dense_output=True)
     D *= -2.0
     D += x_squared_norms[:, None]
-    D += np.einsum("ij,ij->i", centers, centers)
+    D += row_norms(centers, squared=True)
     np.maximum(D, 0.0, out=D)
     return D
 
@@ -146,6 +166,39 @@ def _blocks_in_parallel(
         block_weights[b] = local_weights
 
 
+@numba.njit(cache=True, nogil=True)
+def _nearest_and_sums_csr(
+    data, indices, indptr, centers_t, c_sq, x_sq, w, labels, min_distances, sums, weights
+):  # pragma: no cover
+    """:func:`_nearest_and_sums` for a CSR matrix: ``x.c`` and ``w_i x_i`` over stored entries.
+
+    ``centers_t`` is (n_features, n_clusters), so the K products of one entry read one row.
+    """
+    K = centers_t.shape[1]
+    dots = np.empty(K)
+    for i in range(len(indptr) - 1):
+        dots[:] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            value = data[p]
+            row = centers_t[indices[p]]
+            for k in range(K):
+                dots[k] += value * row[k]
+        best = c_sq[0] - 2.0 * dots[0]
+        label = 0
+        for k in range(1, K):
+            value = c_sq[k] - 2.0 * dots[k]
+            if value < best:
+                best = value
+                label = k
+        labels[i] = label
+        distance = best + x_sq[i]
+        min_distances[i] = distance if distance > 0.0 else 0.0
+        wi = w[i]
+        weights[label] += wi
+        for p in range(indptr[i], indptr[i + 1]):
+            sums[label, indices[p]] += wi * data[p]
+
+
 # The process whose numba threads ran the E-step. GNU OpenMP (numba's usual threading layer, and
 # scikit-learn's) cannot run in a child forked from a process that used it: numba terminates such
 # a child. A forked child therefore runs the same blocks one after the other.
@@ -170,7 +223,8 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        A CSR matrix is walked serially, entry by entry.
     centers : ndarray of shape (n_clusters, n_features)
     x_squared_norms : ndarray of shape (n_samples,)
     sample_weight : ndarray of shape (n_samples,), optional
@@ -192,6 +246,14 @@ def assign_nearest(X, centers, x_squared_norms, sample_weight=None):
         sample_weight = np.ones(n_samples)
     labels = np.empty(n_samples, dtype=np.intp)
     min_distances = np.empty(n_samples)
+    if scipy.sparse.issparse(X):  # one serial pass over the stored entries
+        sums, weights = np.zeros((n_clusters, n_features)), np.zeros(n_clusters)
+        _nearest_and_sums_csr(
+            X.data, X.indices, X.indptr, np.ascontiguousarray(centers.T),
+            row_norms(centers, squared=True), x_squared_norms, sample_weight, labels,
+            min_distances, sums, weights,
+        )  # fmt: skip
+        return labels, min_distances, sums, weights
     # Per-block accumulators cost n_blocks * K * d floats: bounded by _BLOCK_SUMS_ELEMENTS.
     n_blocks = min(
         _MAX_BLOCKS,
@@ -274,9 +336,10 @@ def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
         far = far[np.isfinite(candidates[far])]
         for k, i in zip(empty, far):
             old = labels[i]
-            sums[old] -= sample_weight[i] * X[i]
+            x = _dense_rows(X, [i])[0]
+            sums[old] -= sample_weight[i] * x
             weights[old] -= sample_weight[i]
-            sums[k] = sample_weight[i] * X[i]
+            sums[k] = sample_weight[i] * x
             weights[k] = sample_weight[i]
     centers = np.zeros_like(sums)
     filled = weights > 0
@@ -285,13 +348,65 @@ def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
 
 
 def _canonical_order(X):
-    """Row order that depends on the rows' values only (lexicographic).
+    """Row order that depends on the rows' values only (lexicographic, stable).
 
     Seeding draws from the weighted empirical distribution; walking it in this order makes the draw
     a function of the distribution, not of the row order or of how weight is spread over duplicate
     rows: a sample of weight 3 and three copies of it cover the same stretch of the cumulative sum.
+    A CSR matrix (canonical: sorted indices, no explicit zeros) gets the order of its dense rows.
     """
+    if scipy.sparse.issparse(X):
+        order = np.arange(X.shape[0])
+        return _merge_sort_csr_rows(X.data, X.indices, X.indptr, order, np.empty_like(order))
     return np.lexsort(X.T[::-1])
+
+
+@numba.njit(cache=True)
+def _compare_csr_rows(data, indices, indptr, a, b):  # pragma: no cover
+    """-1, 0 or 1 as dense row ``a`` is lexicographically below, equal to or above row ``b``.
+
+    Walk both rows' stored entries in column order; at the first column where they differ, a
+    missing entry is a 0.
+    """
+    i, i_end, j, j_end = indptr[a], indptr[a + 1], indptr[b], indptr[b + 1]
+    while i < i_end or j < j_end:
+        col_a = indices[i] if i < i_end else -1
+        col_b = indices[j] if j < j_end else -1
+        if col_a == col_b:
+            if data[i] != data[j]:
+                return -1 if data[i] < data[j] else 1
+            i += 1
+            j += 1
+        elif col_b == -1 or (col_a != -1 and col_a < col_b):  # b is 0 at col_a
+            return -1 if data[i] < 0.0 else 1
+        else:  # a is 0 at col_b
+            return -1 if data[j] > 0.0 else 1
+    return 0
+
+
+@numba.njit(cache=True)
+def _merge_sort_csr_rows(data, indices, indptr, order, buffer):  # pragma: no cover
+    """Stable bottom-up merge sort of ``order`` by :func:`_compare_csr_rows` (np.lexsort's order)."""
+    n = len(order)
+    width = 1
+    while width < n:
+        for left in range(0, n, 2 * width):
+            mid, right = min(left + width, n), min(left + 2 * width, n)
+            i, j, k = left, mid, left
+            while i < mid and j < right:
+                if _compare_csr_rows(data, indices, indptr, order[j], order[i]) < 0:
+                    buffer[k] = order[j]
+                    j += 1
+                else:  # ties keep the left (earlier) row first: stable
+                    buffer[k] = order[i]
+                    i += 1
+                k += 1
+            buffer[k : k + mid - i] = order[i:mid]
+            k += mid - i
+            buffer[k : k + right - j] = order[j:right]
+        order, buffer = buffer, order
+        width *= 2
+    return order
 
 
 def _draw(cumulative, u):
@@ -322,7 +437,7 @@ def kmeans_plusplus(
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     n_clusters : int
     sample_weight : array-like of shape (n_samples,), optional
         Non-negative weights; ones by default.
@@ -349,11 +464,11 @@ def kmeans_plusplus(
     >>> sorted(int(i) // 2 for i in indices)  # one seed in each far-apart pair
     [0, 1]
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _as_data(X)
     n_samples = X.shape[0]
     w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, np.float64)
     if x_squared_norms is None:
-        x_squared_norms = np.einsum("ij,ij->i", X, X)
+        x_squared_norms = row_norms(X, squared=True)
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
     random_state = check_random_state(random_state)
@@ -364,13 +479,13 @@ def kmeans_plusplus(
     chosen = np.empty(n_clusters, dtype=np.intp)
     # 1. First center ~ w.
     chosen[0] = _draw(np.cumsum(ws), random_state.uniform(size=1) * ws.sum())[0]
-    closest = squared_distances(Xs[chosen[:1]], Xs, x_sq[chosen[:1]])[0]
+    closest = squared_distances(_dense_rows(Xs, chosen[:1]), Xs, x_sq[chosen[:1]])[0]
     potential = ws @ closest
     # 2. Next centers ~ w D^2, best of n_local_trials.
     for c in range(1, n_clusters):
         u = random_state.uniform(size=n_local_trials) * potential
         candidates = _draw(np.cumsum(ws * closest), u)
-        D = squared_distances(Xs[candidates], Xs, x_sq[candidates])
+        D = squared_distances(_dense_rows(Xs, candidates), Xs, x_sq[candidates])
         np.minimum(closest, D, out=D)
         potentials = D @ ws
         best = int(np.argmin(potentials))
@@ -378,7 +493,7 @@ def kmeans_plusplus(
         closest = D[best]
         potential = potentials[best]
     indices = order[chosen]
-    return X[indices].copy(), indices
+    return _dense_rows(X, indices), indices
 
 
 # --- the estimator -----------------------------------------------------------------------------
@@ -407,8 +522,8 @@ class _KMeansData:
     def __init__(self, X):
         self.X_given = X
         self.scale = _power_of_two_scale(X)
-        self.X = X if self.scale == 1.0 else X / self.scale
-        self.x_squared_norms = np.einsum("ij,ij->i", self.X, self.X)
+        self.X = _as_data(X if self.scale == 1.0 else X / self.scale)
+        self.x_squared_norms = row_norms(self.X, squared=True)
         self._order = None
 
     @property
@@ -562,7 +677,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
                     f"weight; got {n_positive}."
                 )
             picks = random_state.choice(X.shape[0], size=self.n_clusters, replace=False, p=p)
-            return X[order[picks]].copy()
+            return _dense_rows(X, order[picks])
         if callable(self.init):  # called on the data as given, its centres scaled like the data
             centers = self.init(data.X_given, self.n_clusters, random_state=random_state)
             what = "init callable's result"
@@ -592,6 +707,8 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
     def _objective_scale(self, data, sample_weight):
         # scikit-learn's scale: the mean of the (unweighted) feature variances.
+        if scipy.sparse.issparse(data.X):
+            return float(np.mean(mean_variance_axis(data.X, axis=0)[1]))
         return float(np.mean(np.var(data.X, axis=0)))
 
     def _change(self, old_centers, old_resp, centers, resp, objective_change):
@@ -610,7 +727,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : Ignored
             Not used, present for API consistency.
@@ -622,7 +739,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         self : KMeansEM
             Fitted estimator.
         """
-        X = validate_data(self, X, dtype=np.float64, order="C")
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, order="C")
         sample_weight = check_sample_weight(sample_weight, X)
         if X.shape[0] < self.n_clusters:
             raise ValueError(f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}.")
@@ -650,32 +767,32 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     def _scaled(self, X):
         """``X`` and the centres divided by one power of two that keeps their squares finite."""
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False, order="C")
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False, order="C")
         scale = _power_of_two_scale(X, self.cluster_centers_)
         if scale == 1.0:
-            return X, self.cluster_centers_, scale
-        return X / scale, self.cluster_centers_ / scale, scale
+            return _as_data(X), self.cluster_centers_, scale
+        return _as_data(X / scale), self.cluster_centers_ / scale, scale
 
     def predict(self, X):
         """Index of the nearest centroid of each sample (the E-step).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
         """
         X, centers, _ = self._scaled(X)
-        return assign_nearest(X, centers, np.einsum("ij,ij->i", X, X))[0]
+        return assign_nearest(X, centers, row_norms(X, squared=True))[0]
 
     def transform(self, X):
         """Euclidean distance of each sample to each centroid.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -693,7 +810,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : Ignored
             Not used, present for API consistency.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -706,8 +823,13 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         """
         X, centers, scale = self._scaled(X)
         sample_weight = check_sample_weight(sample_weight, X)
-        min_distances = assign_nearest(X, centers, np.einsum("ij,ij->i", X, X))[1]
+        min_distances = assign_nearest(X, centers, row_norms(X, squared=True))[1]
         return -float(_unscaled_inertia(sample_weight @ min_distances, scale))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 def _unscaled_inertia(inertia, scale):

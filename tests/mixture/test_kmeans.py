@@ -7,8 +7,10 @@ import warnings
 import numba
 import numpy as np
 import pytest
+import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
@@ -278,3 +280,63 @@ def test_kmeansem_failed_refit_leaves_the_model_bit_identical():
     for key, value in before.items():
         np.testing.assert_array_equal(getattr(km, key), value)
     assert km.n_features_in_ == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=12),
+        elements=st.sampled_from([-2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0]),
+    )
+)
+def test_kmeansem_sparse_seeding_order_is_the_dense_lexicographic_order(X):
+    # Small value sets make equal rows and shared prefixes common: ties must stay stable.
+    sparse = _kmeans._as_data(scipy.sparse.csr_matrix(X))
+    np.testing.assert_array_equal(_kmeans._canonical_order(sparse), _kmeans._canonical_order(X))
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_kmeansem_sparse_fit_equals_dense_fit(init, fmt):
+    X = scipy.sparse.random(600, 80, density=0.05, format=fmt, random_state=0)
+    dense = X.toarray()
+    w = np.random.RandomState(0).randint(0, 3, size=600).astype(float)
+    w[0] = 1.0
+    sparse_fit = KMeansEM(5, init=init, random_state=0).fit(X, sample_weight=w)
+    dense_fit = KMeansEM(5, init=init, random_state=0).fit(dense, sample_weight=w)
+    np.testing.assert_array_equal(sparse_fit.labels_, dense_fit.labels_)
+    np.testing.assert_allclose(sparse_fit.cluster_centers_, dense_fit.cluster_centers_, atol=1e-12)
+    np.testing.assert_allclose(sparse_fit.inertia_, dense_fit.inertia_, rtol=1e-12)
+    assert sparse_fit.n_iter_ == dense_fit.n_iter_
+    np.testing.assert_array_equal(sparse_fit.predict(X), dense_fit.predict(dense))
+    np.testing.assert_allclose(sparse_fit.transform(X), dense_fit.transform(dense), atol=1e-12)
+    np.testing.assert_allclose(sparse_fit.score(X), dense_fit.score(dense), rtol=1e-12)
+    # and from the same start, the same iterations and inertia as scikit-learn's sparse Lloyd
+    start = dense_fit.cluster_centers_ + 0.01
+    ours = KMeansEM(5, init=start, tol=0).fit(X)
+    theirs = KMeans(5, init=start, n_init=1, tol=0).fit(X)
+    np.testing.assert_allclose(ours.inertia_, theirs.inertia_, rtol=1e-10)
+    np.testing.assert_array_equal(ours.labels_, theirs.labels_)
+
+
+def test_kmeansem_sparse_input_is_never_densified(monkeypatch):
+    X = scipy.sparse.random(400, 50, density=0.1, format="csr", random_state=1)
+    expected = KMeansEM(3, random_state=0).fit(X).cluster_centers_
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a sparse matrix was densified")
+
+    def rows_from_csr(X, rows):  # the seeds' rows, built from the stored entries only
+        dense = np.zeros((len(rows), X.shape[1]))
+        for out, r in enumerate(rows):
+            start, stop = X.indptr[r], X.indptr[r + 1]
+            dense[out, X.indices[start:stop]] = X.data[start:stop]
+        return dense
+
+    for method in ("toarray", "todense", "__array__"):
+        monkeypatch.setattr(scipy.sparse.csr_matrix, method, refuse, raising=False)
+    monkeypatch.setattr(_kmeans, "_dense_rows", rows_from_csr)
+    km = KMeansEM(3, random_state=0).fit(X)
+    np.testing.assert_array_equal(km.cluster_centers_, expected)
+    km.predict(X), km.transform(X), km.score(X)
