@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._torch import single_threaded
 from ._base import BaseGenerator, import_nets
+from ._conditional import ConditionalGeneratorMixin
 from ._schedules import BETA_SCHEDULES, bound_quadrature, sampling_timesteps
 
 __all__ = ["DiffusionModel"]
@@ -36,8 +37,12 @@ _MAX_BOUND_TERMS = 200
 _DDIM_DEFAULT_STEPS = 50
 
 
-class DiffusionModel(BaseGenerator):
+class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
     """Denoising diffusion probabilistic model with DDPM and DDIM samplers, trained with skorch.
+
+    Fitted with labels (``fit(X, y)``) the noise network also takes the class (10 % of the
+    labels replaced by a null label during training), and ``sample(n, y=labels)`` draws the
+    classes asked for with classifier-free guidance [4]_.
 
     Read more in the :ref:`User Guide <generative>`.
 
@@ -60,7 +65,15 @@ class DiffusionModel(BaseGenerator):
     batch_size : int, default=128
         Mini-batch size (capped at ``n_samples``).
     lr : float, default=1e-3
-        Adam learning rate.
+        Adam learning rate (annealed to 0 along a half cosine over each ``fit``).
+    ema_decay : float, default=0.999
+        Decay of the exponential moving average of the network's weights that ``sample`` and
+        ``score_samples`` use (0: the last iterate).
+    guidance_scale : float, default=2.0
+        Classifier-free guidance of class-conditional sampling: the noise estimate is
+        :math:`\\varepsilon_\\varnothing + s(\\varepsilon_y - \\varepsilon_\\varnothing)`;
+        1 samples the conditional model itself, larger values give samples more typical of
+        their class at some cost in diversity.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
     verbose : int, default=0
@@ -80,6 +93,10 @@ class DiffusionModel(BaseGenerator):
         Per-epoch mean denoising loss, key ``"loss"``.
     device_ : str
         The device used.
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit`` (only when fitted with ``y``).
+    class_prior_ : ndarray of shape (n_classes,)
+        Their proportions, used to draw classes when ``sample`` gets no ``y``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -107,6 +124,7 @@ class DiffusionModel(BaseGenerator):
     .. [1] Ho, Jain, Abbeel, "Denoising Diffusion Probabilistic Models", NeurIPS 2020.
     .. [2] Song, Meng, Ermon, "Denoising Diffusion Implicit Models", ICLR 2021.
     .. [3] Nichol, Dhariwal, "Improved Denoising Diffusion Probabilistic Models", ICML 2021.
+    .. [4] Ho, Salimans, "Classifier-Free Diffusion Guidance", arXiv:2207.12598, 2022.
 
     Examples
     --------
@@ -126,6 +144,8 @@ class DiffusionModel(BaseGenerator):
         "beta_schedule": [StrOptions(set(BETA_SCHEDULES))],
         "sampler": [StrOptions({"ddpm", "ddim"})],
         "n_sampling_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
+        "guidance_scale": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -139,6 +159,8 @@ class DiffusionModel(BaseGenerator):
         max_epochs=100,
         batch_size=128,
         lr=1e-3,
+        ema_decay=0.999,
+        guidance_scale=2.0,
         device="cpu",
         verbose=0,
         warm_start=False,
@@ -152,6 +174,8 @@ class DiffusionModel(BaseGenerator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.ema_decay = ema_decay
+        self.guidance_scale = guidance_scale
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
@@ -181,6 +205,8 @@ class DiffusionModel(BaseGenerator):
             module__betas=BETA_SCHEDULES[self.beta_schedule](self.n_steps),
             module__clip_low=clip_low,
             module__clip_high=clip_high,
+            module__n_classes=self._n_classes(),
+            module__ema_decay=self.ema_decay,
             optimizer=torch.optim.Adam,
             **common,
         )
@@ -192,9 +218,11 @@ class DiffusionModel(BaseGenerator):
             steps = T if self.sampler == "ddpm" else min(T, _DDIM_DEFAULT_STEPS)
         return sampling_timesteps(T, steps)
 
-    def _sample_scaled(self, nets, n_samples, generator):
+    def _sample_scaled(self, nets, n_samples, generator, labels=None):
         eta = 1.0 if self.sampler == "ddpm" else 0.0
-        return self.net_.module_.sample(n_samples, self._timesteps(), eta, generator)
+        return self.net_.module_.sample(
+            n_samples, self._timesteps(), eta, generator, labels, self.guidance_scale
+        )
 
     @single_threaded
     def score_samples(self, X):

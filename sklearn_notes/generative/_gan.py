@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import Interval
 
 from ..utils._torch import single_threaded
 from ._base import BaseGenerator, import_nets
+from ._conditional import ConditionalGeneratorMixin
 from ._evaluation import mmd2
 
 __all__ = ["GAN"]
@@ -33,8 +34,11 @@ _N_PARZEN = 1000
 _MAX_MMD = 2000
 
 
-class GAN(BaseGenerator):
+class GAN(ConditionalGeneratorMixin, BaseGenerator):
     """Generative adversarial network trained with skorch (two modules, two optimizers).
+
+    Fitted with labels (``fit(X, y)``) it is a conditional GAN [2]_: the generator and the
+    discriminator also take the class, and ``sample(n, y=labels)`` draws the classes asked for.
 
     Read more in the :ref:`User Guide <generative>`.
 
@@ -51,6 +55,12 @@ class GAN(BaseGenerator):
         Mini-batch size (capped at ``n_samples``).
     lr : float, default=1e-3
         Learning rate of both Adam optimizers (``betas=(0.5, 0.999)``, the usual GAN setting).
+    ema_decay : float, default=0.999
+        Decay of the exponential moving average of the generator's weights that ``sample``
+        uses (0: the last iterate). The average damps the oscillation of the adversarial game.
+    spectral_norm : bool, default=True
+        Spectral normalization of the discriminator's layers [3]_, which keeps it from winning
+        too fast (the usual cause of mode collapse).
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
     verbose : int, default=0
@@ -73,6 +83,10 @@ class GAN(BaseGenerator):
         fake.
     device_ : str
         The device used.
+    classes_ : ndarray of shape (n_classes,)
+        The labels seen in ``fit`` (only when fitted with ``y``).
+    class_prior_ : ndarray of shape (n_classes,)
+        Their proportions, used to draw classes when ``sample`` gets no ``y``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -98,6 +112,9 @@ class GAN(BaseGenerator):
     References
     ----------
     .. [1] Goodfellow et al., "Generative Adversarial Nets", NeurIPS 2014.
+    .. [2] Mirza, Osindero, "Conditional Generative Adversarial Nets", arXiv:1411.1784, 2014.
+    .. [3] Miyato, Kataoka, Koyama, Yoshida, "Spectral Normalization for Generative Adversarial
+       Networks", ICLR 2018.
 
     Examples
     --------
@@ -116,6 +133,8 @@ class GAN(BaseGenerator):
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
+        "spectral_norm": ["boolean"],
     }
 
     def __init__(
@@ -126,6 +145,8 @@ class GAN(BaseGenerator):
         max_epochs=100,
         batch_size=128,
         lr=1e-3,
+        ema_decay=0.999,
+        spectral_norm=True,
         device="cpu",
         verbose=0,
         warm_start=False,
@@ -136,6 +157,8 @@ class GAN(BaseGenerator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.ema_decay = ema_decay
+        self.spectral_norm = spectral_norm
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
@@ -149,9 +172,13 @@ class GAN(BaseGenerator):
             module__n_features=n_features,
             module__latent_dim=self.latent_dim,
             module__hidden_layer_sizes=hidden,
+            module__n_classes=self._n_classes(),
+            module__ema_decay=self.ema_decay,
             discriminator=nets.Discriminator,
             discriminator__n_features=n_features,
             discriminator__hidden_layer_sizes=hidden,
+            discriminator__n_classes=self._n_classes(),
+            discriminator__spectral_norm=self.spectral_norm,
             optimizer=torch.optim.Adam,
             optimizer__betas=(0.5, 0.999),
             optimizer_discriminator=torch.optim.Adam,
@@ -159,16 +186,16 @@ class GAN(BaseGenerator):
             **common,
         )
 
-    def _sample_scaled(self, nets, n_samples, generator):
+    def _sample_scaled(self, nets, n_samples, generator, labels=None):
         import torch
 
-        G = self.net_.module_
+        G = self.net_.module_.sampler
         p = next(G.parameters())
         with torch.no_grad():
             z = torch.randn(
                 n_samples, self.latent_dim, generator=generator, dtype=p.dtype, device=p.device
             )
-            return G(z)
+            return G(z, labels)
 
     @single_threaded
     def discriminate(self, X):

@@ -22,24 +22,31 @@ from skorch.callbacks import Callback, EpochTimer, PrintLog
 from skorch.utils import to_tensor
 from torch import nn
 
+from ..utils._torch_base import ArrayBatches
+
 __all__ = [
     "AutoencoderModule",
     "AutoencoderNet",
     "CosineDecay",
     "DiffusionNet",
     "Discriminator",
+    "EMA",
+    "EMAUpdate",
     "EpsilonNet",
     "GANNet",
     "GaussianDiffusion",
     "Generator",
     "GeneratorNet",
+    "GeneratorNetwork",
     "KLWarmup",
     "LossMonitor",
-    "TensorBatches",
+    "SpectralNormLinear",
     "TimeResidualBlock",
     "VAEModule",
     "VAENet",
     "as_numpy",
+    "batch_tensors",
+    "drop_labels",
     "extract",
     "finite_scores",
     "float64_copy",
@@ -48,6 +55,7 @@ __all__ = [
     "kl_standard_normal",
     "mlp",
     "negative_elbo_terms",
+    "one_hot",
     "row_normal",
     "timestep_embedding",
 ]
@@ -64,33 +72,6 @@ def mlp(sizes, activation=nn.SiLU):
         if i < len(sizes) - 2:
             layers.append(activation())
     return nn.Sequential(*layers)
-
-
-class TensorBatches:
-    """Shuffled mini-batches sliced from one tensor.
-
-    skorch's default ``DataLoader`` indexes the dataset sample by sample and collates; for the small
-    dense data of this family that bookkeeping costs more than the network. Slicing one tensor with
-    a random permutation gives the same batches a bare torch loop would use.
-    """
-
-    def __init__(self, dataset, batch_size=128, shuffle=False):
-        X = getattr(dataset, "X", dataset)
-        self.X = torch.as_tensor(X)
-        self.batch_size = int(batch_size)
-        self.shuffle = shuffle
-
-    def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
-
-    def __iter__(self):
-        n = len(self.X)
-        order = torch.randperm(n) if self.shuffle else None
-        for start in range(0, n, self.batch_size):
-            if order is None:
-                yield self.X[start : start + self.batch_size], None
-            else:
-                yield self.X[order[start : start + self.batch_size]], None
 
 
 class LossMonitor(Callback):
@@ -136,7 +117,8 @@ class CosineDecay(Callback):
     """
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
-        self.total_ = net.max_epochs * math.ceil(len(X) / net.batch_size)
+        n = len(X[0] if isinstance(X, tuple) else X)
+        self.total_ = net.max_epochs * math.ceil(n / net.batch_size)
         self.step_ = 0
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
@@ -149,14 +131,81 @@ class CosineDecay(Callback):
         self.step_ += 1
 
 
+def batch_tensors(batch, device):
+    """``(X, labels)`` of a batch from :class:`ArrayBatches`; labels None when unconditional."""
+    X, targets = batch
+    labels = None if targets is None else to_tensor(targets[0], device=device)
+    return to_tensor(X, device=device), labels
+
+
+def one_hot(y, n_classes, n_rows, like):
+    """Labels as one-hot rows of ``n_classes + 1`` columns, the last one the *null* label (no
+    class: unconditional); ``y=None`` gives null rows. None for an unconditional model."""
+    if not n_classes:
+        return None
+    if y is None:
+        y = torch.full((n_rows,), n_classes, dtype=torch.int64, device=like.device)
+    return F.one_hot(y, n_classes + 1).to(like.dtype)
+
+
+def drop_labels(y, n_classes, p):
+    """Replace a random share ``p`` of the labels by the null label (classifier-free guidance
+    trains the unconditional model in the same network, Ho & Salimans 2022)."""
+    if y is None or p <= 0:
+        return y
+    return torch.where(torch.rand(len(y), device=y.device) < p, n_classes, y)
+
+
+# --- exponential moving average of the weights -------------------------------------------------
+
+
+class EMA(nn.Module):
+    r"""A frozen copy of ``source`` whose weights follow it as an exponential moving average.
+
+    ``update`` after each optimizer step: :math:`\bar\theta \leftarrow d\,\bar\theta +
+    (1-d)\,\theta` with :math:`d = \min(\text{decay}, (1+n)/(10+n))` after n updates, so that
+    a short fit is not averaged with its random initial weights. The average is smoother than the
+    last iterate, which oscillates with the optimizer's noise (the diffusion models of Ho et al.
+    sample with it).
+    """
+
+    def __init__(self, source, decay):
+        super().__init__()
+        import copy
+
+        self.decay = decay
+        self.average = copy.deepcopy(source).requires_grad_(False)
+        self.register_buffer("n_updates", torch.zeros((), dtype=torch.int64))
+
+    @torch.no_grad()
+    def update(self, source):
+        n = int(self.n_updates)
+        d = min(self.decay, (1 + n) / (10 + n))
+        for avg, new in zip(self.average.parameters(), source.parameters()):
+            avg.lerp_(new, 1 - d)
+        self.n_updates += 1
+
+    def forward(self, *args, **kwargs):
+        return self.average(*args, **kwargs)
+
+
+class EMAUpdate(Callback):
+    """Update the module's EMA (``module_.ema``, when it has one) after every training step."""
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        ema = getattr(net.module_, "ema", None)
+        if training and ema is not None:
+            ema.update(net.module_.network)
+
+
 class GeneratorNet(NeuralNet):
     """skorch ``NeuralNet`` trained on X alone: no validation split, fast batches, loss monitor."""
 
     def __init__(self, module, criterion=nn.MSELoss, *, model_name="model", **kwargs):
         kwargs.setdefault("train_split", None)
-        kwargs.setdefault("iterator_train", TensorBatches)
+        kwargs.setdefault("iterator_train", ArrayBatches)
         kwargs.setdefault("iterator_train__shuffle", True)
-        kwargs.setdefault("iterator_valid", TensorBatches)
+        kwargs.setdefault("iterator_valid", ArrayBatches)
         super().__init__(module, criterion, **kwargs)
         self.model_name = model_name
 
@@ -165,14 +214,15 @@ class GeneratorNet(NeuralNet):
         return [
             ("epoch_timer", EpochTimer()),
             ("loss_monitor", LossMonitor(self.model_name)),
+            ("ema", EMAUpdate()),
             ("print_log", PrintLog()),
         ]
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        Xi = to_tensor(batch[0], device=self.device)
-        y_pred = self.infer(Xi)
-        loss = self.get_loss(y_pred, None, X=Xi, training=True)
+        Xi, labels = batch_tensors(batch, self.device)
+        y_pred = self.infer(Xi) if labels is None else self.infer(Xi, y=labels)
+        loss = self.get_loss(y_pred, labels, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred, "parts": self.loss_parts(y_pred, Xi)}
 
@@ -243,23 +293,32 @@ class VAEModule(nn.Module):
     tight modes. For ``"bernoulli"`` it outputs logits.
     """
 
-    def __init__(self, n_features, latent_dim, hidden_layer_sizes, likelihood="gaussian"):
+    def __init__(
+        self, n_features, latent_dim, hidden_layer_sizes, likelihood="gaussian", n_classes=0
+    ):
         super().__init__()
         hidden = list(hidden_layer_sizes)
         self.latent_dim = latent_dim
         self.likelihood = likelihood
+        # conditional VAE (Sohn et al. 2015): q(z|x, y) and p(x|z, y), y one-hot beside the input
+        self.n_classes = n_classes
+        n_y = n_classes + 1 if n_classes else 0
         n_out = 2 * n_features if likelihood == "gaussian" else n_features
-        self.encoder = mlp([n_features, *hidden, 2 * latent_dim])
-        self.decoder = mlp([latent_dim, *hidden[::-1], n_out])
+        self.encoder = mlp([n_features + n_y, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim + n_y, *hidden[::-1], n_out])
 
-    def encode(self, x):
-        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+    def _with_label(self, h, y):
+        y = one_hot(y, self.n_classes, len(h), h)
+        return h if y is None else torch.cat([h, y], dim=-1)
+
+    def encode(self, x, y=None):
+        mu, logvar = self.encoder(self._with_label(x, y)).chunk(2, dim=-1)
         # A floor on log sigma^2 keeps exp() finite when a posterior becomes very sharp.
         return mu, logvar.clamp(-12.0, 8.0)
 
-    def decode(self, z):
+    def decode(self, z, y=None):
         """The decoder's raw output: mean and log variance side by side, or logits."""
-        return self.decoder(z)
+        return self.decoder(self._with_label(z, y))
 
     def decoder_params(self, out):
         """Gaussian: ``(mean, log variance)`` of p(x|z) from the raw output; Bernoulli: logits."""
@@ -281,14 +340,14 @@ class VAEModule(nn.Module):
             return self.decoder_params(out)[0]
         return torch.sigmoid(out)
 
-    def forward(self, x, eps=None):
-        mu, logvar = self.encode(x)
+    def forward(self, x, eps=None, y=None):
+        mu, logvar = self.encode(x, y)
         if eps is None:
             eps = torch.randn_like(mu)
         # Reparameterization: z = mu + sigma * eps, so dz/dmu = 1 and dz/dlogvar = eps*sigma/2
         # are ordinary derivatives and the gradient reaches the encoder.
         z = mu + torch.exp(0.5 * logvar) * eps
-        return self.decode(z), mu, logvar
+        return self.decode(z, y), mu, logvar
 
 
 def negative_elbo_terms(module, x, out, mu, logvar):
@@ -296,7 +355,7 @@ def negative_elbo_terms(module, x, out, mu, logvar):
     return -module.log_likelihood(x, out), kl_standard_normal(mu, logvar)
 
 
-def importance_weighted_bound(module, x, eps):
+def importance_weighted_bound(module, x, eps, y=None):
     r"""The IWAE bound (Burda et al. 2016) on :math:`\log p(x)`, shape (batch,).
 
     .. math:: \log p(x) \ge \log \frac1K\sum_{k=1}^K
@@ -305,7 +364,7 @@ def importance_weighted_bound(module, x, eps):
     with ``eps`` of shape (K, batch, latent_dim) (:func:`row_normal`). K = 1 is the ELBO; the
     bound tightens as K grows.
     """
-    mu, logvar = module.encode(x)
+    mu, logvar = module.encode(x, y)
     std = torch.exp(0.5 * logvar)
     log_2pi = math.log(2 * math.pi)
     log_w = []
@@ -313,7 +372,7 @@ def importance_weighted_bound(module, x, eps):
         z = mu + std * e
         log_pz = -0.5 * torch.sum(z.pow(2) + log_2pi, dim=-1)
         log_qz = -0.5 * torch.sum(e.pow(2) + log_2pi + logvar, dim=-1)
-        log_w.append(module.log_likelihood(x, module.decode(z)) + log_pz - log_qz)
+        log_w.append(module.log_likelihood(x, module.decode(z, y)) + log_pz - log_qz)
     return torch.logsumexp(torch.stack(log_w), dim=0) - math.log(len(eps))
 
 
@@ -342,11 +401,19 @@ class KLWarmup(Callback):
 
 
 class VAENet(GeneratorNet):
-    """VAE: ``get_loss`` = mean over the batch of reconstruction + beta * KL (= -ELBO at beta=1)."""
+    """VAE: ``get_loss`` = mean over the batch of reconstruction + beta * KL (= -ELBO at beta=1).
 
-    def __init__(self, module, *args, beta=1.0, **kwargs):
+    With labels, a share ``label_dropout`` of them is replaced by the null label, so that the
+    same networks also learn the unconditional model (``score_samples`` uses it)."""
+
+    def __init__(self, module, *args, beta=1.0, label_dropout=0.1, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.beta = beta
+        self.label_dropout = label_dropout
+
+    def infer(self, x, y=None, **fit_params):
+        y = drop_labels(y, self.module_.n_classes, self.label_dropout)
+        return self.module_(to_tensor(x, device=self.device), y=y)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         rec, kl = negative_elbo_terms(self.module_, X, *y_pred)
@@ -363,27 +430,90 @@ class VAENet(GeneratorNet):
 # --- GAN ---------------------------------------------------------------------------------------
 
 
-class Generator(nn.Module):
-    """``z ~ N(0, I)`` of size ``latent_dim`` -> a sample, one forward pass."""
+class GeneratorNetwork(nn.Module):
+    """``z`` (and a one-hot label) -> a sample, one forward pass."""
 
-    def __init__(self, n_features, latent_dim, hidden_layer_sizes):
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes, n_classes=0):
+        super().__init__()
+        self.n_classes = n_classes
+        n_y = n_classes + 1 if n_classes else 0
+        self.net = mlp([latent_dim + n_y, *hidden_layer_sizes, n_features], activation=nn.ReLU)
+
+    def forward(self, z, y=None):
+        y = one_hot(y, self.n_classes, len(z), z)
+        return self.net(z if y is None else torch.cat([z, y], dim=-1))
+
+
+class Generator(nn.Module):
+    """``z ~ N(0, I)`` of size ``latent_dim`` -> a sample; ``network`` is trained, ``ema`` (when
+    ``ema_decay > 0``) follows it and is what ``sample`` uses."""
+
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes, n_classes=0, ema_decay=0.0):
         super().__init__()
         self.latent_dim = latent_dim
-        self.net = mlp([latent_dim, *hidden_layer_sizes, n_features], activation=nn.ReLU)
+        self.n_classes = n_classes
+        self.network = GeneratorNetwork(n_features, latent_dim, hidden_layer_sizes, n_classes)
+        self.ema = EMA(self.network, ema_decay) if ema_decay > 0 else None
 
-    def forward(self, z):
-        return self.net(z)
+    def forward(self, z, y=None):
+        return self.network(z, y)
+
+    @property
+    def sampler(self):
+        """The network that samples: the EMA of the weights when kept, else the last iterate."""
+        return self.network if self.ema is None else self.ema
+
+
+class SpectralNormLinear(nn.Module):
+    """A linear layer whose weight is divided by its largest singular value :math:`\\sigma(W)`.
+
+    :math:`\\sigma` is tracked by one step of power iteration per training forward pass (Miyato
+    et al. 2018, algorithm 1): ``u <- W v / |W v|`` with ``v = W^T u / |W^T u|``, then
+    :math:`\\sigma \\approx u^\\top W v`. (torch's own parametrization cannot be pickled.)
+    """
+
+    def __init__(self, linear):
+        super().__init__()
+        self.weight, self.bias = linear.weight, linear.bias
+        u = F.normalize(torch.randn(linear.out_features), dim=0)
+        self.register_buffer("u", u)
+
+    def forward(self, x):
+        W = self.weight
+        if self.training:
+            with torch.no_grad():
+                v = F.normalize(W.t() @ self.u.to(W.dtype), dim=0)
+                self.u.copy_(F.normalize(W @ v, dim=0))
+        u = self.u.to(W.dtype, copy=True)  # later passes update self.u in place
+        v = F.normalize(W.t() @ u, dim=0).detach()
+        sigma = u @ W @ v
+        return F.linear(x, W / sigma, self.bias)
 
 
 class Discriminator(nn.Module):
-    """``x`` -> logit of ``D(x) = P(real | x)``."""
+    """``x`` (and a one-hot label) -> logit of ``D(x) = P(real | x)``.
 
-    def __init__(self, n_features, hidden_layer_sizes):
+    With ``spectral_norm`` every linear layer is divided by its largest singular value (Miyato
+    et al. 2018): D is then 1-Lipschitz up to its activations, so it cannot grow arbitrarily
+    confident and the generator's gradients stay informative (the collapse of the plain GAN on
+    the digits and the ring is D winning too fast).
+    """
+
+    def __init__(self, n_features, hidden_layer_sizes, n_classes=0, spectral_norm=True):
         super().__init__()
-        self.net = mlp([n_features, *hidden_layer_sizes, 1], activation=lambda: nn.LeakyReLU(0.2))
+        self.n_classes = n_classes
+        n_y = n_classes + 1 if n_classes else 0
+        self.net = mlp(
+            [n_features + n_y, *hidden_layer_sizes, 1], activation=lambda: nn.LeakyReLU(0.2)
+        )
+        if spectral_norm:
+            for i, layer in enumerate(self.net):
+                if isinstance(layer, nn.Linear):
+                    self.net[i] = SpectralNormLinear(layer)
 
-    def forward(self, x):
-        return self.net(x).squeeze(-1)
+    def forward(self, x, y=None):
+        y = one_hot(y, self.n_classes, len(x), x)
+        return self.net(x if y is None else torch.cat([x, y], dim=-1)).squeeze(-1)
 
 
 class GANNet(GeneratorNet):
@@ -404,7 +534,7 @@ class GANNet(GeneratorNet):
         return self
 
     def initialize_optimizer(self, *args, **kwargs):
-        named = self.module_.named_parameters()
+        named = self.module_.network.named_parameters()
         args_, kwargs_ = self.get_params_for_optimizer("optimizer", named)
         self.optimizer_ = self.optimizer(*args_, **kwargs_)
         named = self.discriminator_.named_parameters()
@@ -415,23 +545,24 @@ class GANNet(GeneratorNet):
 
     def train_step(self, batch, **fit_params):
         self._set_training(True)
-        x = to_tensor(batch[0], device=self.device)
+        x, y = batch_tensors(batch, self.device)  # y: the real samples' labels, or None
         z = torch.randn(len(x), self.module_.latent_dim, device=x.device)
-        fake = self.module_(z)
+        fake = self.module_(z, y)  # a conditional GAN fakes the same labels as the batch
+        D = self.discriminator_
         ones, zeros = torch.ones(len(x), device=x.device), torch.zeros(len(x), device=x.device)
 
         # 1. Discriminator step: real -> 1, fake -> 0; the fake is detached so G is untouched.
         self.optimizer_discriminator_.zero_grad()
         d_loss = F.binary_cross_entropy_with_logits(
-            self.discriminator_(x), ones
-        ) + F.binary_cross_entropy_with_logits(self.discriminator_(fake.detach()), zeros)
+            D(x, y), ones
+        ) + F.binary_cross_entropy_with_logits(D(fake.detach(), y), zeros)
         d_loss.backward()
         self.optimizer_discriminator_.step()
 
         # 2. Generator step, non-saturating: minimize -log D(G(z)) rather than log(1 - D(G(z))),
         #    whose gradient vanishes exactly when D confidently rejects the fakes (early training).
         self.optimizer_.zero_grad()
-        g_loss = F.binary_cross_entropy_with_logits(self.discriminator_(fake), ones)
+        g_loss = F.binary_cross_entropy_with_logits(D(fake, y), ones)
         g_loss.backward()
         self.optimizer_.step()
         parts = {"discriminator_loss": d_loss.detach(), "generator_loss": g_loss.detach()}
@@ -477,14 +608,17 @@ class EpsilonNet(nn.Module):
     """The noise predictor :math:`\\varepsilon_\\theta(x_t, t)`: residual MLP blocks, each
     conditioned on a sinusoidal embedding of ``t``."""
 
-    def __init__(self, n_features, hidden_layer_sizes, time_dim=32):
+    def __init__(self, n_features, hidden_layer_sizes, time_dim=32, n_classes=0):
         super().__init__()
         self.time_dim = time_dim
+        self.n_classes = n_classes
         sizes = list(hidden_layer_sizes)
         emb_dim = sizes[0]
         self.time_mlp = nn.Sequential(
             nn.Linear(time_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim)
         )
+        # a label embedding added to the time embedding (the last row: the null label)
+        self.label = nn.Embedding(n_classes + 1, emb_dim) if n_classes else None
         # Fourier features of x_t (NeRF's positional encoding): near a tight mode the optimal
         # eps(x_t, t) changes over a distance of the mode's width, which a plain MLP on x_t
         # (spectrally biased towards smooth functions) fits poorly.
@@ -496,8 +630,12 @@ class EpsilonNet(nn.Module):
         )
         self.out = nn.Linear(sizes[-1], n_features)
 
-    def forward(self, x, t):
+    def forward(self, x, t, y=None):
         emb = self.time_mlp(timestep_embedding(t, self.time_dim).to(x.dtype))  # (B, E)
+        if self.label is not None:
+            if y is None:
+                y = torch.full((len(x),), self.n_classes, dtype=torch.int64, device=x.device)
+            emb = emb + self.label(y)
         angles = (x[:, :, None] * self.freqs.to(x.dtype)).flatten(1)  # (B, d * F)
         h = self.inp(torch.cat([x, torch.sin(angles), torch.cos(angles)], dim=-1))  # (B, H)
         for block in self.blocks:
@@ -520,11 +658,22 @@ class GaussianDiffusion(nn.Module):
         amplifying errors by up to :math:`1/\\sqrt{\\bar\\alpha_T}`.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, betas, clip_low, clip_high):
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes,
+        betas,
+        clip_low,
+        clip_high,
+        n_classes=0,
+        ema_decay=0.0,
+    ):
         super().__init__()
         from ._schedules import diffusion_coefficients
 
-        self.model = EpsilonNet(n_features, hidden_layer_sizes)
+        self.network = EpsilonNet(n_features, hidden_layer_sizes, n_classes=n_classes)
+        self.ema = EMA(self.network, ema_decay) if ema_decay > 0 else None
+        self.n_classes = n_classes
         self.n_features = n_features
         self.n_steps = len(betas)
         for name, value in diffusion_coefficients(betas).items():
@@ -532,8 +681,13 @@ class GaussianDiffusion(nn.Module):
         self.register_buffer("clip_low", torch.tensor(clip_low, dtype=torch.float32))
         self.register_buffer("clip_high", torch.tensor(clip_high, dtype=torch.float32))
 
-    def forward(self, x_t, t):
-        return self.model(x_t, t)
+    def forward(self, x_t, t, y=None):
+        return self.network(x_t, t, y)
+
+    @property
+    def denoiser(self):
+        """The noise network that samples and scores: the EMA of the weights when kept."""
+        return self.network if self.ema is None else self.ema
 
     def q_sample(self, x0, t, noise):
         r"""Closed-form forward process (the notes' chain in one jump).
@@ -575,11 +729,12 @@ class GaussianDiffusion(nn.Module):
         terms = zip([0, *np.asarray(steps).tolist()], [0.5 / (1 - beta0), *weights], noise)
         for t, w, eps in terms:
             tt = torch.full((len(x0),), int(t), dtype=torch.int64, device=x0.device)
-            bound = bound + float(w) * (self(self.q_sample(x0, tt, eps), tt) - eps).pow(2).sum(-1)
+            eps_theta = self.denoiser(self.q_sample(x0, tt, eps), tt)
+            bound = bound + float(w) * (eps_theta - eps).pow(2).sum(-1)
         return bound + 0.5 * d * math.log(2 * math.pi * beta0)
 
     @torch.no_grad()
-    def sample(self, n_samples, timesteps, eta, generator):
+    def sample(self, n_samples, timesteps, eta, generator, y=None, guidance_scale=1.0):
         """Reverse process from :math:`x_T \\sim \\mathcal N(0, I)` along decreasing ``timesteps``.
 
         One update covers both samplers of DDIM (Song et al. 2021, eq. 12): with
@@ -590,6 +745,10 @@ class GaussianDiffusion(nn.Module):
                   \\varepsilon_\\theta + \\sigma z,\\quad
                   \\sigma = \\eta\\sqrt{\\tfrac{1-\\bar\\alpha_s}{1-\\bar\\alpha_t}}
                   \\sqrt{1-\\tfrac{\\bar\\alpha_t}{\\bar\\alpha_s}}.
+
+        With labels ``y`` the noise is classifier-free guided (Ho & Salimans 2022):
+        :math:`\\varepsilon_\\varnothing + s\\,(\\varepsilon_y - \\varepsilon_\\varnothing)`
+        with ``s = guidance_scale`` (1: the conditional model alone; > 1 sharper classes).
 
         ``eta = 1`` is DDPM's ancestral sampling (the posterior :math:`q(x_s|x_t,\\hat x_0)`, whose
         variance is :math:`\\tilde\\beta_t`); ``eta = 0`` is deterministic DDIM.
@@ -605,7 +764,10 @@ class GaussianDiffusion(nn.Module):
         for i, t in enumerate(timesteps):
             # 1. predicted noise and predicted clean sample at step t
             tt = torch.full((n_samples,), int(t), dtype=torch.int64, device=p.device)
-            eps = self(x, tt)
+            eps = self.denoiser(x, tt, y)
+            if y is not None and guidance_scale != 1.0:
+                eps_null = self.denoiser(x, tt)
+                eps = eps_null + guidance_scale * (eps - eps_null)
             a_t = abar[t]
             a_s = abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.ones_like(a_t)
             x0 = (x - torch.sqrt(1 - a_t) * eps) / torch.sqrt(a_t)
@@ -624,13 +786,22 @@ class GaussianDiffusion(nn.Module):
 
 class DiffusionNet(GeneratorNet):
     """Diffusion: ``infer`` draws ``t ~ U{0..T-1}``, ``eps ~ N(0, I)`` and predicts ``eps`` from
-    ``x_t``; ``get_loss`` is the MSE between predicted and true noise (eq. 14 of Ho et al. 2020)."""
+    ``x_t``; ``get_loss`` is the MSE between predicted and true noise (eq. 14 of Ho et al. 2020).
 
-    def infer(self, x, **fit_params):
+    With labels, a share ``label_dropout`` of them is replaced by the null label: the one network
+    learns the conditional and the unconditional noise, which classifier-free guidance combines.
+    """
+
+    def __init__(self, module, *args, label_dropout=0.1, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.label_dropout = label_dropout
+
+    def infer(self, x, y=None, **fit_params):
         x = to_tensor(x, device=self.device)
         t = torch.randint(0, self.module_.n_steps, (len(x),), device=x.device)
         noise = torch.randn_like(x)
-        return self.module_(self.module_.q_sample(x, t, noise), t), noise
+        y = drop_labels(y, self.module_.n_classes, self.label_dropout)
+        return self.module_(self.module_.q_sample(x, t, noise), t, y), noise
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         eps_pred, noise = y_pred

@@ -60,7 +60,7 @@ class _OracleEps(torch.nn.Module):
         super().__init__()
         self.abar, self.m, self.s = alphas_cumprod, m, s
 
-    def forward(self, x, t):
+    def forward(self, x, t, y=None):
         a = self.abar[t][:, None]
         return torch.sqrt(1 - a) * (x - torch.sqrt(a) * self.m) / (a * self.s**2 + 1 - a)
 
@@ -69,7 +69,7 @@ class _OracleEps(torch.nn.Module):
 def test_diffusion_samplers_reproduce_the_data_with_the_exact_noise_network(eta, n_sampling_steps):
     m, s, n = 1.5, 0.3, 10_000
     module = _diffusion(linear_beta_schedule(1000))
-    module.model = _OracleEps(module.alphas_cumprod, m, s)
+    module.network = _OracleEps(module.alphas_cumprod, m, s)
     steps = sampling_timesteps(1000, n_sampling_steps)
     x = module.sample(n, steps, eta, torch.Generator().manual_seed(0)).numpy()
     assert abs(x.mean() - m) < 5 * s / np.sqrt(n)
@@ -80,7 +80,7 @@ def test_diffusion_samplers_reproduce_the_data_with_the_exact_noise_network(eta,
 
 def test_diffusion_ddim_is_a_deterministic_map_of_x_T_and_ddpm_is_stochastic():
     module = _diffusion(linear_beta_schedule(50))
-    module.model = _OracleEps(module.alphas_cumprod, 0.0, 0.5)
+    module.network = _OracleEps(module.alphas_cumprod, 0.0, 0.5)
     steps = sampling_timesteps(50, 50)
     a = module.sample(2000, steps, 0.0, torch.Generator().manual_seed(0))
     # the same x_T (first draw of the generator) under DDPM: fresh noise at every step
@@ -124,7 +124,7 @@ def test_diffusion_variational_bound_is_above_the_true_nll_and_tightens(n_steps,
     X = np.random.default_rng(0).normal(m, s, (3000, 1))
     betas = linear_beta_schedule(n_steps)
     module = _diffusion(betas)
-    module.model = _OracleEps(module.alphas_cumprod, m, s)
+    module.network = _OracleEps(module.alphas_cumprod, m, s)
     steps, weights = bound_quadrature(betas, 200)
     noise = nets.row_normal(X, len(steps) + 1, 1, 0, torch.float64, "cpu")
     bound = module.variational_bound(torch.tensor(X), steps, weights, noise).numpy()

@@ -18,7 +18,8 @@ def test_gan_keeps_two_modules_two_optimizers_and_both_losses():
     d_params = {
         id(p) for group in net.optimizer_discriminator_.param_groups for p in group["params"]
     }
-    assert g_params == {id(p) for p in net.module_.parameters()}
+    # the generator's optimizer trains the network; its moving average is updated, not trained
+    assert g_params == {id(p) for p in net.module_.network.parameters()}
     assert d_params == {id(p) for p in net.discriminator_.parameters()}
     h = gan.history_
     assert set(h) == {"loss", "discriminator_loss", "generator_loss"}
@@ -31,12 +32,12 @@ def test_gan_train_step_updates_each_player_with_its_own_loss():
     X, _ = make_ring(256, random_state=0)
     gan = GAN(max_epochs=1, batch_size=256, random_state=0).fit(X)
     net = gan.net_
-    g_before = [p.detach().clone() for p in net.module_.parameters()]
+    g_before = [p.detach().clone() for p in net.module_.network.parameters()]
     d_before = [p.detach().clone() for p in net.discriminator_.parameters()]
     x = torch.as_tensor(gan.scaler_.transform(X), dtype=torch.float32)
     step = net.train_step((x, None))
     assert {"discriminator_loss", "generator_loss"} <= set(step["parts"])
-    assert all(not torch.equal(a, b) for a, b in zip(g_before, net.module_.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(g_before, net.module_.network.parameters()))
     assert all(not torch.equal(a, b) for a, b in zip(d_before, net.discriminator_.parameters()))
 
 
