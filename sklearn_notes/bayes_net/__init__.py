@@ -1,6 +1,6 @@
 """Discrete Bayesian networks and d-separation (notes: Bayesian network, d-separation)."""
 
-from ._bayes_net import CPT, BayesNet, n_free_parameters
+from ._bayes_net import CPT, BayesNet, BayesNetSample, n_free_parameters
 from ._dag import DAG, Independence
 from ._inference import variable_elimination
 from ._plot import plot_dag
@@ -9,6 +9,7 @@ __all__ = [
     "CPT",
     "DAG",
     "BayesNet",
+    "BayesNetSample",
     "Independence",
     "n_free_parameters",
     "plot_dag",

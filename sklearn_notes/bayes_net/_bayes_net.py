@@ -19,6 +19,7 @@ assumption; any other DAG relaxes it.
 import math
 import numbers
 import warnings
+from collections import namedtuple
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
@@ -26,14 +27,22 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from ..utils import atomic_fit
 from ..utils._validation import check_sample_weight
 from ._dag import DAG, _ancestors_mask
-from ._inference import _check_size, log_evidence, variable_elimination
+from ._inference import _check_size, log_evidence, most_probable, variable_elimination
 
-__all__ = ["CPT", "BayesNet", "n_free_parameters"]
+__all__ = ["CPT", "BayesNet", "BayesNetSample", "n_free_parameters"]
+
+BayesNetSample = namedtuple("BayesNetSample", ["X", "y"])
+BayesNetSample.__doc__ = """Rows drawn from a fitted :class:`BayesNet`: ``X, y = model.sample(n)``.
+
+``X`` (n_samples, n_features) holds the columns' states, ``y`` (n_samples,) the classes. It unpacks
+as ``(X, y)``, like :meth:`sklearn.mixture.GaussianMixture.sample`; ``np.asarray(sample)`` is ``X``.
+"""
+BayesNetSample.__array__ = lambda self, dtype=None, copy=None: np.asarray(self.X, dtype=dtype)
 
 
 # --- readable conditional probability tables ---------------------------------------------------
@@ -512,7 +521,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
                 f"No edge touches the target {self.target!r}: it is independent of every "
                 "column, and predict_proba returns its prior for every row.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
         # 3. one CPT per node, from weighted counts over the rows that observe the node and its
         #    parents (available cases); rows of zero weight may hold unseen codes
@@ -745,6 +754,178 @@ class BayesNet(ClassifierMixin, BaseEstimator):
                 total += float(np.log(cpt.table[idx]).sum())
         return total
 
+    def score_samples(self, X):
+        """Log-likelihood ``log P(row)`` of every row, the target and missing entries summed out.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NaN/None (or a category never seen in fit) mark entries to marginalize.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            ``-inf`` for a row of probability zero.
+        """
+        check_is_fitted(self)
+        codes = self._encode(X)
+        out = np.zeros(codes.shape[0])
+        patterns, group = np.unique(codes >= 0, axis=0, return_inverse=True)
+        for k, observed in enumerate(patterns):
+            rows = np.flatnonzero(group.ravel() == k)
+            columns = np.flatnonzero(observed).tolist()
+            if not columns:
+                continue  # nothing observed: log 1
+            evidence = {j: codes[rows, j] for j in columns}
+            # The observed nodes' ancestors: every other CPT sums to one.
+            factors = self._factors(columns)
+            out[rows] = log_evidence(factors, evidence, self.elimination_order, self.dag_.nodes)
+        return out
+
+    def bic(self, X):
+        """Bayesian information criterion on X: ``-2 log L + k log n`` (lower is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        bic : float
+            ``L`` is the likelihood of the rows (see :meth:`score_samples`), ``k`` the number of
+            free parameters (:meth:`n_free_parameters`) and ``n`` the number of rows.
+        """
+        log_likelihood = self.score_samples(X)
+        n = len(log_likelihood)
+        return -2.0 * float(log_likelihood.sum()) + self.n_free_parameters() * np.log(n)
+
+    def _forward_sample(self, n_samples, rng):
+        """Codes of ``n_samples`` rows drawn node by node in topological order."""
+        dag = self.dag_
+        codes = np.empty((n_samples, len(dag.nodes)), dtype=np.int64)
+        for i in dag._order.tolist():
+            table = self.cpts_[dag.nodes[i]].table
+            parents = dag._parents_idx(i)
+            probs = table[tuple(codes[:, parents].T)] if len(parents) else table[None, :]
+            cumulative = np.cumsum(probs, axis=1)
+            u = rng.random_sample(n_samples) * cumulative[:, -1]
+            # Inverse CDF: the first state whose cumulative probability exceeds u.
+            codes[:, i] = np.minimum((u[:, None] >= cumulative).sum(axis=1), table.shape[-1] - 1)
+        return codes
+
+    def sample(self, n_samples=1, evidence=None, random_state=None):
+        """Draw rows from the network (forward sampling; rejection sampling given evidence).
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of rows.
+        evidence : dict of {node: state}, default=None
+            Fixed states: the rows are drawn from the joint conditioned on them (every draw that
+            disagrees with the evidence is rejected, so the sample is exact).
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draw.
+
+        Returns
+        -------
+        sample : BayesNetSample
+            Named tuple ``(X, y)``: ``X`` of shape (n_samples, n_features) in the training
+            columns' states (a bin label for a discretized column; numeric when every column's
+            states are numbers, else of object dtype), ``y`` of shape (n_samples,) the classes.
+
+        Raises
+        ------
+        ValueError
+            When the evidence has probability zero, or so small that more than 10**8 draws would
+            be expected.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, numbers.Integral) or isinstance(n_samples, bool):
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        rng = check_random_state(random_state)
+        observed = self._evidence_codes(evidence or {})
+        if not observed:
+            codes = self._forward_sample(n_samples, rng)
+        else:
+            codes = self._rejection_sample(n_samples, observed, rng)
+        d = len(self._columns)
+        columns = [
+            np.asarray(c.states, dtype=object)[codes[:, j]] for j, c in enumerate(self._columns)
+        ]
+        X = np.column_stack(columns) if columns else np.empty((n_samples, 0), dtype=object)
+        numeric = all(
+            c.edges is None and _numeric_states(c.states) is not None for c in self._columns
+        )
+        if numeric and d:
+            X = np.asarray(X.tolist())
+        return BayesNetSample(X, self.classes_[codes[:, d]])
+
+    def _rejection_sample(self, n_samples, observed, rng):
+        factors = self._factors(list(observed))
+        p_evidence = float(np.exp(log_evidence(factors, observed, self.elimination_order)))
+        if not p_evidence > 0:
+            raise ValueError("The evidence has probability zero under the model.")
+        if n_samples / p_evidence > 1e8:
+            raise ValueError(
+                f"The evidence has probability {p_evidence:.3g}: rejection sampling would need "
+                f"about {n_samples / p_evidence:.2g} draws (more than 10**8)."
+            )
+        nodes, states = list(observed), np.array(list(observed.values()))
+        kept, n_kept = [], 0
+        while n_kept < n_samples:  # about n_samples / p_evidence draws in all
+            batch = int(min(1.2 * (n_samples - n_kept) / p_evidence + 100, 10**6))
+            codes = self._forward_sample(batch, rng)
+            codes = codes[(codes[:, nodes] == states).all(axis=1)]
+            kept.append(codes)
+            n_kept += len(codes)
+        return np.concatenate(kept)[:n_samples]
+
+    def _evidence_codes(self, evidence):
+        """{node index: state index} of a dict {node: state}; unknown nodes are errors."""
+        if not isinstance(evidence, dict):
+            raise TypeError(
+                f"evidence must be a dict {{node: state}}; got {type(evidence).__name__}."
+            )
+        return {self.dag_._idx(v): self._state_index(v, s) for v, s in evidence.items()}
+
+    def map_query(self, variables=None, evidence=None):
+        """The most probable joint state of ``variables`` given ``evidence`` (MAP).
+
+        The unobserved nodes outside ``variables`` are summed out, then ``variables`` are
+        maximized out by max-product elimination (never building their joint table).
+
+        Parameters
+        ----------
+        variables : node or list of nodes, default=None
+            None: every unobserved node (the most probable explanation).
+        evidence : dict of {node: state}, default=None
+
+        Returns
+        -------
+        assignment : dict of {node: state}
+        """
+        check_is_fitted(self)
+        evidence = dict(evidence or {})
+        observed = self._evidence_codes(evidence)
+        if variables is None:
+            variables = [v for v in self.dag_.nodes if self.dag_._index[v] not in observed]
+        elif variables in self.dag_:
+            variables = [variables]
+        query = [self.dag_._idx(v) for v in variables]
+        if len(set(query)) != len(query):
+            raise ValueError("`variables` lists a node twice.")
+        both = set(query) & set(observed)
+        if both:
+            names = sorted(str(self.dag_.nodes[i]) for i in both)
+            raise ValueError(f"Node(s) {names} are both queried and observed.")
+        if not query:
+            return {}
+        factors = self._factors(query + list(observed))
+        best = most_probable(factors, query, observed, self.elimination_order, self.dag_.nodes)
+        return {v: self.states_[v][best[i]] for v, i in zip(variables, query)}
+
     def n_free_parameters(self):
         """Free parameters of the fitted network's CPTs.
 
@@ -804,6 +985,46 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self.dag_.markov_blanket(node)
+
+
+def _from_cpts(cpts, target, elimination_order="min_fill"):
+    """A fitted BayesNet whose CPTs are given (no data): every node but ``target`` is a column.
+
+    ``cpts`` is a list of :class:`CPT`; the columns follow its order. Used to load a published
+    network (:func:`read_bif`).
+    """
+    by_node = {c.variable: c for c in cpts}
+    if len(by_node) != len(cpts):
+        raise ValueError("Two tables describe the same variable.")
+    if target not in by_node:
+        raise ValueError(f"target={target!r} is not a variable of the network.")
+    names = [c.variable for c in cpts if c.variable != target]
+    nodes = names + [target]
+    edges = [(p, c.variable) for c in cpts for p in c.parents]
+    dag = DAG(edges, nodes=nodes)
+    model = BayesNet(edges=edges, target=target, elimination_order=elimination_order)
+    model.dag_ = dag
+    model.cpts_ = {}
+    for v in nodes:
+        cpt = by_node[v]
+        # The DAG lists parents in node order; the tables' axes follow.
+        parents = tuple(dag.parents(v))
+        perm = [cpt.parents.index(p) for p in parents] + [len(parents)]
+        model.cpts_[v] = CPT(
+            v,
+            parents,
+            cpt.states,
+            tuple(by_node[p].states for p in parents),
+            np.ascontiguousarray(np.transpose(cpt.table, perm)),
+        )
+    model.states_ = {v: by_node[v].states for v in nodes}
+    model.classes_ = np.array(by_node[target].states)
+    model.bin_edges_ = {}
+    model._columns = [_Column(v, None, by_node[v].states) for v in names]
+    model.n_features_in_ = len(names)
+    if all(isinstance(v, str) for v in names):
+        model.feature_names_in_ = np.array(names, dtype=object)
+    return model
 
 
 def _normalize_counts(counts, alpha):

@@ -230,8 +230,8 @@ def _connected_to_query(factors, query, observed):
     return [f for f, hidden in zip(factors, free) if hidden and find(hidden[0]) in roots]
 
 
-def _eliminate(factors, query, evidence, heuristic, names, prune):
-    """Unnormalized table over ``(BATCH?, *query)`` and the log of the constant divided out."""
+def _prepare(factors, query, evidence, names, prune):
+    """Cardinalities, row count (None unless batched) and the reduced factors."""
     cards = {}
     for scope, table in factors:
         cards.update(zip(scope, np.shape(table)))
@@ -246,41 +246,65 @@ def _eliminate(factors, query, evidence, heuristic, names, prune):
     reduced = [
         _reduce(tuple(s), np.asarray(t, dtype=float), evidence, cards, names) for s, t in factors
     ]
-    batched = n_rows is not None
+    return reduced, cards, n_rows
+
+
+def _eliminate_all(factors, variables, heuristic, cards, n_rows, names, trace=None):
+    """Sum (or, with a ``trace`` list, maximize) ``variables`` out of ``factors`` one at a time.
+
+    Returns the remaining factors and the log of the constants divided out. Maximizing appends
+    ``(v, scope, argmax table)`` to ``trace``: the best state of ``v`` given the others.
+    """
     log_scale = 0.0
-    keep = set(query) | {BATCH}
-    hidden = {v for s, _ in reduced for v in s} - keep
     # Which live factors mention each variable, so that each step touches only its own factors.
-    store = dict(enumerate(reduced))
+    store = dict(enumerate(factors))
     mentions = {}
     for key, (scope, _) in store.items():
         for v in scope:
             mentions.setdefault(v, set()).add(key)
     next_key = len(store)
-    for v in elimination_order([s for s, _ in reduced], hidden, heuristic):
+    for v in elimination_order([s for s, _ in factors], variables, heuristic):
         keys = mentions.pop(v, set())
         involved = [store.pop(k) for k in keys]
         scope = tuple(sorted({u for s, _ in involved for u in s} - {v}, key=_scope_key))
+        size = int(np.prod([cards.get(u, 1) for u in scope if u != BATCH], dtype=np.float64))
+        size *= n_rows if BATCH in scope else 1
         _check_size(
-            int(np.prod([cards.get(u, 1) for u in scope if u != BATCH], dtype=np.float64))
-            * (n_rows if BATCH in scope else 1),
-            f"Eliminating {_describe(v, names)}",
+            size * (cards[v] if trace is not None else 1), f"Eliminating {_describe(v, names)}"
         )
         for u in scope:
             mentions[u] -= keys
             mentions[u].add(next_key)
-        table, log_peak = _rescale(scope, _contract(involved, scope))
+        if trace is None:
+            table = _contract(involved, scope)
+        else:
+            product = _contract(involved, scope + (v,))
+            trace.append((v, scope, product.argmax(axis=-1)))
+            table = product.max(axis=-1)
+        table, log_peak = _rescale(scope, table)
         log_scale = log_scale + log_peak
         store[next_key] = (scope, table)
         next_key += 1
+    return list(store.values()), log_scale
+
+
+def _eliminate(factors, query, evidence, heuristic, names, prune):
+    """Unnormalized table over ``(BATCH?, *query)`` and the log of the constant divided out."""
+    reduced, cards, n_rows = _prepare(factors, query, evidence, names, prune)
+    hidden = {v for s, _ in reduced for v in s} - set(query) - {BATCH}
+    left, log_scale = _eliminate_all(reduced, hidden, heuristic, cards, n_rows, names)
     # Multiply what is left two at a time, rescaling as we go: the posterior's peak stays at 1.
-    out_scope = ((BATCH,) if batched else ()) + tuple(query)
+    out_scope = ((BATCH,) if n_rows is not None else ()) + tuple(query)
     result = None
-    for f in store.values():
+    for f in left:
         if result is None:
             result = f
             continue
         scope = tuple(sorted(set(result[0]) | set(f[0]), key=_scope_key))
+        _check_size(
+            int(np.prod([cards.get(u, 1) for u in scope], dtype=np.float64)),
+            f"The joint posterior of {[names[q] if names else q for q in query]}",
+        )
         table, log_peak = _rescale(scope, _contract([result, f], scope))
         log_scale = log_scale + log_peak
         result = (scope, table)
@@ -290,6 +314,30 @@ def _eliminate(factors, query, evidence, heuristic, names, prune):
     if missing:
         raise ValueError(f"Query variable(s) {missing} appear in no factor.")
     return _contract([result], out_scope), log_scale
+
+
+def most_probable(factors, query, evidence=None, heuristic="min_fill", names=None):
+    """The most probable joint state of ``query`` given ``evidence`` (hard evidence only).
+
+    The other unobserved variables are summed out first, then the query's are maximized out one
+    at a time (max-product elimination); reading the argmax tables back in reverse order gives
+    the assignment, without ever building the joint table of the query.
+
+    Returns
+    -------
+    assignment : dict of {int: int}
+        The state index of every query variable (ties: the lowest index).
+    """
+    evidence = dict(evidence or {})
+    reduced, cards, _ = _prepare(factors, list(query), evidence, names, prune=True)
+    hidden = {v for s, _ in reduced for v in s} - set(query)
+    left, _ = _eliminate_all(reduced, hidden, heuristic, cards, None, names)
+    trace = []
+    _eliminate_all(left, set(query), heuristic, cards, None, names, trace)
+    assignment = {}
+    for v, scope, argmax in reversed(trace):
+        assignment[v] = int(argmax[tuple(assignment[u] for u in scope)])
+    return assignment
 
 
 def variable_elimination(factors, query, evidence=None, heuristic="min_fill", names=None):

@@ -385,3 +385,186 @@ def test_bayesnet_bad_structure_and_queries_raise():
     mle = BayesNet(alpha=0.0).fit(X, y)
     with pytest.raises(ValueError, match="probability zero"):
         mle.query("y", {"x0": 0, "x1": 0})
+
+
+# --- scaling: Markov blanket, d-separated nodes, factor sizes -----------------------------------
+
+
+def _poison(model, keep):
+    """A copy of the model whose CPTs outside ``keep`` are NaN: reading one spoils the answer."""
+    import copy
+
+    poisoned = copy.deepcopy(model)
+    for v, cpt in poisoned.cpts_.items():
+        if v not in keep:
+            object.__setattr__(cpt, "table", np.full_like(cpt.table, np.nan))
+    return poisoned
+
+
+def _chain_network(seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randint(0, 3, size=(400, 6))
+    y = (X[:, 2] + rng.randint(0, 2, 400) > 2).astype(int)
+    edges = [("x0", "x1"), ("x1", "x2"), ("x2", "y"), ("y", "x3"), ("x4", "x3"), ("x3", "x5")]
+    return BayesNet(edges=edges).fit(X, y), X
+
+
+def test_bayesnet_fully_observed_rows_use_only_the_markov_blanket():
+    model, X = _chain_network()
+    blanket = model.markov_blanket("y") | {"y"}
+    assert blanket == {"x2", "x3", "x4", "y"}
+    expected = model.predict_proba(X[:20])
+    np.testing.assert_allclose(_poison(model, {"y", "x3"}).predict_proba(X[:20]), expected)
+
+
+def test_bayesnet_query_drops_nodes_d_separated_from_the_query():
+    model, _ = _chain_network()
+    # Given x2, y is d-separated from x0 and x1; x5 is barren once x3 is not observed.
+    expected = model.query("y", {"x2": 1, "x0": 0})["y"]
+    got = _poison(model, {"y", "x2"}).query("y", {"x2": 1, "x0": 0})["y"]
+    np.testing.assert_allclose(list(got.values()), list(expected.values()))
+    np.testing.assert_allclose(
+        list(expected.values()), _enumerate(model, ["y"], {"x2": 1, "x0": 0}), atol=1e-12
+    )
+
+
+def test_bayesnet_rows_with_different_missing_columns_are_each_exact():
+    model, X = _chain_network()
+    Xm = X[:30].astype(float)
+    rng = np.random.RandomState(1)
+    Xm[rng.rand(*Xm.shape) < 0.3] = np.nan
+    proba = model.predict_proba(Xm)
+    for row, p in zip(Xm, proba):
+        evidence = {f"x{j}": int(v) for j, v in enumerate(row) if not np.isnan(v)}
+        np.testing.assert_allclose(p, _enumerate(model, ["y"], evidence), atol=1e-12)
+
+
+def test_bayesnet_too_many_parents_is_a_clear_error_before_allocation():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 4, size=(50, 17))
+    y = rng.randint(0, 2, 50)
+    edges = [(f"x{j}", "x16") for j in range(16)] + [("x16", "y")]
+    with pytest.raises(ValueError, match=r"CPT of 'x16' \(16 parents\) needs a table of 17,179"):
+        BayesNet(edges=edges).fit(X, y)
+    X3 = rng.randint(0, 3, size=(50, 41))
+    edges = [(f"x{j}", "x40") for j in range(40)] + [("x40", "y")]
+    with pytest.raises(ValueError, match="CPT of 'x40' \\(40 parents\\)"):
+        BayesNet(edges=edges).fit(X3, y)
+
+
+# --- sampling, MAP, likelihood --------------------------------------------------------------------
+
+
+def test_bayesnet_sample_frequencies_match_the_posterior():
+    model, _ = _chain_network()
+    X, y = model.sample(20_000, random_state=0)
+    assert X.shape == (20_000, 6) and X.dtype.kind == "i"
+    prior = model.query("x3")["x3"]
+    freq = np.bincount(X[:, 3], minlength=3) / len(X)
+    np.testing.assert_allclose(freq, list(prior.values()), atol=0.015)  # ~4 standard errors
+    X2, y2 = model.sample(20_000, random_state=0)
+    np.testing.assert_array_equal(X, X2)
+    np.testing.assert_array_equal(y, y2)
+    Xe, ye = model.sample(5_000, evidence={"x5": 2, "x0": 1}, random_state=1)
+    assert (Xe[:, 5] == 2).all() and (Xe[:, 0] == 1).all()
+    posterior = model.query("y", {"x5": 2, "x0": 1})["y"]
+    np.testing.assert_allclose(np.mean(ye == 1), posterior[1], atol=0.03)
+
+
+def test_bayesnet_sample_returns_the_training_states():
+    X = np.array([["a", 0.1], ["b", 0.7], ["a", 0.4], ["b", 0.9]] * 5, dtype=object)
+    model = BayesNet(n_bins=2).fit(X, [0, 1, 0, 1] * 5)
+    Xs, ys = model.sample(50, random_state=0)
+    assert set(Xs[:, 0]) <= {"a", "b"} and set(Xs[:, 1]) <= set(model.states_["x1"])
+    assert set(ys) <= {0, 1}
+    with pytest.raises(ValueError, match="positive integer"):
+        model.sample(0)
+    mle = BayesNet(alpha=0.0).fit(np.array([[0], [1]]), [0, 1])
+    with pytest.raises(ValueError, match="probability zero"):
+        mle.sample(5, evidence={"x0": 0, "y": 1})
+
+
+@settings(max_examples=30, deadline=None)
+@given(fitted_networks(max_features=4))
+def test_bayesnet_map_query_is_the_argmax_of_the_joint_posterior(net):
+    model, rng = net
+    nodes = list(model.dag_.nodes)
+    rng.shuffle(nodes)
+    k = rng.randint(1, len(nodes) + 1)
+    variables = nodes[:k]
+    evidence = {v: model.states_[v][0] for v in nodes[k:] if rng.rand() < 0.5}
+    posterior = _enumerate(model, variables, evidence)
+    best = model.map_query(variables, evidence)
+    assert list(best) == variables
+    index = tuple(model.states_[v].index(best[v]) for v in variables)
+    np.testing.assert_allclose(posterior[index], posterior.max(), rtol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(fitted_networks(max_features=4))
+def test_bayesnet_score_samples_is_the_log_marginal_of_the_observed_entries(net):
+    model, rng = net
+    d = model.n_features_in_
+    X = np.column_stack([rng.choice(model.states_[f"x{j}"], size=6) for j in range(d)])
+    X = X.astype(float)
+    X[rng.rand(*X.shape) < 0.3] = np.nan
+    joint = _joint(model)
+    expected = []
+    for row in X:
+        index = tuple(
+            slice(None) if v == "y" or np.isnan(row[j]) else model.states_[v].index(int(row[j]))
+            for j, v in enumerate(model.dag_.nodes)
+        )
+        expected.append(np.log(joint[index].sum()))
+    np.testing.assert_allclose(model.score_samples(X), expected, rtol=1e-10, atol=1e-12)
+    complete = X[~np.isnan(X).any(axis=1)]
+    if len(complete):
+        k = model.n_free_parameters()
+        bic = -2 * model.score_samples(complete).sum() + k * np.log(len(complete))
+        assert model.bic(complete) == pytest.approx(bic)
+
+
+# --- small API items ----------------------------------------------------------------------------
+
+
+def test_bayesnet_edges_may_be_any_iterable_of_pairs():
+    import networkx as nx
+
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 2, size=(60, 2))
+    y = rng.randint(0, 2, 60)
+    pairs = [("y", "x0"), ("x0", "x1")]
+    expected = BayesNet(edges=pairs).fit(X, y).predict_proba(X)
+    for edges in (set(pairs), (p for p in pairs), nx.DiGraph(pairs).edges, tuple(pairs)):
+        np.testing.assert_allclose(BayesNet(edges=edges).fit(X, y).predict_proba(X), expected)
+    with pytest.raises(ValueError, match="not a structure"):
+        BayesNet(edges="y->x0").fit(X, y)
+
+
+def test_bayesnet_integer_codes_stay_categories_and_floats_are_binned():
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 8, size=200)
+    X = np.column_stack([codes, rng.rand(200)])
+    model = BayesNet().fit(X, codes % 2)
+    assert model.states_["x0"] == tuple(range(8))
+    assert len(model.states_["x1"]) == 5 and "x1" in model.bin_edges_
+    assert len(BayesNet(discretize=True).fit(X, codes % 2).states_["x0"]) == 5
+
+
+def test_bayesnet_warns_when_no_edge_touches_the_target():
+    X = np.array([[0, 1], [1, 0], [1, 1], [0, 0]])
+    with pytest.warns(UserWarning, match="No edge touches the target 'y'"):
+        BayesNet(edges=[("x0", "x1")]).fit(X, [0, 1, 1, 0])
+
+
+def test_bayesnet_rejects_negative_weights_and_a_failed_refit_keeps_the_model():
+    X = np.array([[0, 1], [1, 0], [1, 1], [0, 0]])
+    y = [0, 1, 1, 0]
+    model = BayesNet().fit(X, y)
+    before = model.predict_proba(X)
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        model.fit(X, y, sample_weight=[1.0, -1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="cycle"):
+        model.set_params(edges=[("x0", "x1"), ("x1", "x0")]).fit(np.c_[X, X], y)
+    assert model.n_features_in_ == 2
+    np.testing.assert_array_equal(model.predict_proba(X), before)

@@ -296,3 +296,31 @@ def test_plot_dag_draws_every_node_and_marks_the_trail():
     red = [a for a in arrows if a.arrow_patch.get_edgecolor()[0] > 0.7]
     assert len(arrows) == 3 and len(red) == 2  # burglary -> alarm <- earthquake
     plt.close(ax.figure)
+
+
+def test_dag_empty_sets_are_treated_as_networkx_treats_them():
+    g = DAG([("a", "b"), ("b", "c")])
+    ref = nx.DiGraph([("a", "b"), ("b", "c")])
+    assert g.is_d_separated([], "c") is nx.is_d_separator(ref, set(), {"c"}, set()) is True
+    assert g.is_d_separated("a", set(), "b")
+    assert g.minimal_d_separator([], "c") == nx.find_minimal_d_separator(ref, set(), {"c"})
+    assert g.explain([], "c") is None
+    assert g.active_trail_nodes([]) == set()
+
+
+def test_dag_a_node_named_none_is_a_node():
+    g = DAG([(None, "a"), ("a", "b")])
+    assert g.is_d_separated(None, "b", given="a")
+    assert not g.is_d_separated(None, "b")
+    assert g.parents("a") == [None] and g.ancestors("b") == {None, "a"}
+
+
+def test_dag_minimal_separator_of_a_wide_collider_matches_networkx():
+    # Marrying 3,000 parents would add 4.5 million moral edges; the search never builds them.
+    k = 3000
+    edges = [(f"p{i}", "c") for i in range(k)] + [("c", "d"), ("p0", "d")]
+    g = DAG(edges)
+    assert g.minimal_d_separator("p1", "p2") == set()
+    assert g.minimal_d_separator("p1", "d") == {"c", "p0"}
+    ref = nx.DiGraph(edges)
+    assert nx.is_minimal_d_separator(ref, {"p1"}, {"d"}, {"c", "p0"})

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sklearn_notes.bayes_net._inference import BATCH, elimination_order, variable_elimination
+from sklearn_notes.bayes_net._inference import (
+    BATCH,
+    elimination_order,
+    log_evidence,
+    most_probable,
+    variable_elimination,
+)
 
 
 @st.composite
@@ -107,3 +113,136 @@ def test_variable_elimination_zero_probability_evidence_is_nan():
     out = variable_elimination([prior, child], [0], {1: 1})
     assert np.isnan(out).all()
     assert list(itertools.chain(out.shape)) == [2]
+
+
+# --- elimination order: the incremental heap against the plain recomputation ---------------------
+
+
+def _reference_order(scopes, eliminate, heuristic):
+    """Every cost recomputed at every step (the definition the fast version must follow)."""
+    adj = {}
+    for scope in scopes:
+        for v in scope:
+            adj.setdefault(v, set())
+        for a, b in itertools.combinations(scope, 2):
+            adj[a].add(b)
+            adj[b].add(a)
+    remaining = set(eliminate)
+    for v in remaining:
+        adj.setdefault(v, set())
+
+    def cost(v):
+        nb = adj[v]
+        if heuristic == "min_degree":
+            return (len(nb), v)
+        return (sum(b not in adj[a] for a, b in itertools.combinations(nb, 2)), len(nb), v)
+
+    order = []
+    while remaining:
+        v = min(remaining, key=cost)
+        nb = adj.pop(v)
+        for a in nb:
+            adj[a].discard(v)
+            adj[a].update(nb - {a})
+        remaining.remove(v)
+        order.append(v)
+    return order
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 14), min_size=1, max_size=4), min_size=1, max_size=25),
+    st.sets(st.integers(0, 14)),
+    st.sampled_from(["min_fill", "min_degree"]),
+)
+def test_elimination_order_incremental_equals_recomputing_every_cost(scopes, eliminate, heuristic):
+    scopes = [tuple(dict.fromkeys(s)) for s in scopes]
+    assert elimination_order(scopes, eliminate, heuristic) == _reference_order(
+        scopes, eliminate, heuristic
+    )
+
+
+# --- pruning, per-row evidence, size limits ----------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_networks())
+def test_variable_elimination_never_reads_factors_cut_off_by_the_evidence(network):
+    """A factor whose unobserved variables are separated from the query is a constant: filled
+    with NaN, it must not reach the answer."""
+    n, cards, factors, rng = network
+    q = int(rng.randint(n))
+    evidence = {v: int(rng.randint(cards[v])) for v in range(n) if v != q and rng.rand() < 0.5}
+    expected = _brute_force(n, factors, [q], evidence)
+    # Connectivity of the unobserved variables through the factors' scopes.
+    reach, frontier = {q}, [q]
+    while frontier:
+        v = frontier.pop()
+        for scope, _ in factors:
+            hidden = [u for u in scope if u not in evidence]
+            if v in hidden:
+                for u in hidden:
+                    if u not in reach:
+                        reach.add(u)
+                        frontier.append(u)
+    poisoned = [
+        (s, t if set(s) - set(evidence) & reach else np.full_like(t, np.nan)) for s, t in factors
+    ]
+    np.testing.assert_allclose(variable_elimination(poisoned, [q], evidence), expected, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_networks())
+def test_variable_elimination_per_row_evidence_equals_one_row_at_a_time(network):
+    n, cards, factors, rng = network
+    q = int(rng.randint(n))
+    others = [v for v in range(n) if v != q]
+    observed = [v for v in others if rng.rand() < 0.6] or others[:1]
+    states = {v: rng.randint(cards[v], size=5) for v in observed}
+    batched = variable_elimination(factors, [q], states)
+    assert batched.shape == (5, cards[q])
+    for r in range(5):
+        evidence = {v: int(s[r]) for v, s in states.items()}
+        np.testing.assert_allclose(batched[r], _brute_force(n, factors, [q], evidence), atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_networks())
+def test_log_evidence_equals_the_log_of_the_summed_joint(network):
+    n, cards, factors, rng = network
+    observed = [v for v in range(n) if rng.rand() < 0.5] or [0]
+    states = {v: rng.randint(cards[v], size=4) for v in observed}
+    joint = _joint(n, factors)
+    for r in range(4):
+        index = tuple(int(states[v][r]) if v in states else slice(None) for v in range(n))
+        with np.errstate(divide="ignore"):
+            expected = np.log(joint[index].sum())
+        got = log_evidence(factors, states)[r]
+        np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_networks())
+def test_most_probable_equals_the_argmax_of_the_joint_posterior(network):
+    n, cards, factors, rng = network
+    order = rng.permutation(n)
+    k = rng.randint(1, n + 1)
+    query = sorted(int(v) for v in order[:k])
+    evidence = {int(v): int(rng.randint(cards[v])) for v in order[k:] if rng.rand() < 0.5}
+    posterior = _brute_force(n, factors, query, evidence)
+    best = most_probable(factors, query, evidence)
+    found = posterior[tuple(best[v] for v in query)]
+    # Ties may pick another argmax, of the same probability.
+    np.testing.assert_allclose(found, posterior.max(), rtol=1e-12)
+
+
+def test_variable_elimination_refuses_a_factor_above_the_size_limit(monkeypatch):
+    from sklearn_notes.bayes_net import _inference
+
+    monkeypatch.setattr(_inference, "MAX_FACTOR_SIZE", 8)
+    # Eliminating the hub of a star over 4 binary leaves builds a 16-entry factor.
+    factors = [((0,), np.array([0.5, 0.5]))]
+    factors += [((0, v), np.full((2, 2), 0.5)) for v in range(1, 5)]
+    factors.append(((1, 2, 3, 4, 5), np.full((2,) * 5, 0.5)))  # the leaves interact
+    with pytest.raises(ValueError, match=r"Eliminating 'hub' needs a table of 16 entries"):
+        variable_elimination(factors, [5], names=["hub", "a", "b", "c", "d", "e"])
