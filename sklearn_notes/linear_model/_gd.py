@@ -499,12 +499,16 @@ class GDResult:
         Epochs run.
     converged : bool
         Whether the stopping rule fired before ``max_iter``.
+    gradient : ndarray or None
+        Gradient of the smooth part at ``theta`` for every feature, when the solver computed it
+        anyway (the working-set solver's final optimality check); ``None`` otherwise.
     """
 
     theta: np.ndarray
     loss_curve: list
     n_iter: int
     converged: bool
+    gradient: np.ndarray = None
 
 
 def _divergence(learning_rate, eta0, epoch, value):
@@ -747,7 +751,7 @@ def _working_set(problem, theta, run, *, max_iter, tol, verbose, **common):
                 gram = problem.restrict(np.flatnonzero(in_set))
                 Wk = W[in_set]
                 curve = [gram.value(Wk, gram.lin(Wk)) + gram.nonsmooth(Wk)]
-            return GDResult(W, curve, max(epochs, 1), True)
+            return GDResult(W, curve, max(epochs, 1), True, gradient=grad)
         take = candidates[np.argsort(score[candidates])[::-1]][: max(size - in_set.sum(), 1)]
         in_set[take] = True
         features = np.flatnonzero(in_set)
