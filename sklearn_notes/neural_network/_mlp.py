@@ -42,11 +42,16 @@ from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..utils._fit_guard import atomic_fit
 
@@ -164,7 +169,7 @@ def _unpack(theta, shapes):
     return arrays
 
 
-# --- optimizers ------------------------------------------------------------------------------------
+# --- optimizers -----------------------------------------------------------------------------------
 
 
 class _SGD:
@@ -285,7 +290,7 @@ class _BaseMLP(BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
     }
 
@@ -340,16 +345,13 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
 
-    # --- what the classifier and the regressor supply ----------------------------------------------
+    # --- what the classifier and the regressor supply --------------------------------------------
 
-    def _loss(self, n_outputs):
-        raise NotImplementedError
-
-    def _validation_score(self, z, Y):
+    def _validation_score(self, z, Y, loss):
         """Early-stopping score of output pre-activations ``z`` against targets ``Y``."""
         raise NotImplementedError
 
-    # --- training ----------------------------------------------------------------------------------
+    # --- training --------------------------------------------------------------------------------
 
     def _first_pass(self, incremental):
         return not hasattr(self, "coefs_") or not (self.warm_start or incremental)
@@ -361,16 +363,17 @@ class _BaseMLP(BaseEstimator):
         # Mini-batches take rows: CSR (a sparse copy at most, never dense).
         return (X.tocsr() if scipy.sparse.issparse(X) else X), y
 
-    def _fit(self, X, Y, incremental):
-        """Train on validated ``X`` and 2-D float targets ``Y``; the fitted state is assigned at
-        the end, so a fit that raises leaves the previous model as it was."""
+    def _fit(self, X, Y, loss, incremental):
+        """Train on validated ``X`` and 2-D float targets ``Y`` for ``loss`` (a key of ``LOSSES``).
+
+        The fitted state is assigned at the end, so a fit that raises leaves the model as it was.
+        """
         sizes = [X.shape[1], *_hidden_layer_sizes(self.hidden_layer_sizes), Y.shape[1]]
         rng = check_random_state(self.random_state)
         if self._first_pass(incremental):
             state = self._new_state(sizes, rng)
         else:
             state = self._resumed_state(sizes)
-        loss = self._loss(Y.shape[1])
         # Overflow is detected (non-finite loss or weights) and reported as a ValueError.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.solver == "lbfgs":
@@ -433,10 +436,11 @@ class _BaseMLP(BaseEstimator):
             n_iter_=self.n_iter_,
         )
         if self.solver in _STOCHASTIC_SOLVERS:
-            if not hasattr(self, "t_"):  # the previous fit was L-BFGS
-                self._start_progress(state)
-            for key in _STOCHASTIC_STATE:  # copies: a failed fit must not touch the model
-                if not hasattr(state, key):
+            # Fresh bookkeeping, then what the model has (none after L-BFGS); copies, so that a
+            # failed fit does not touch the model.
+            self._start_progress(state)
+            for key in _STOCHASTIC_STATE:
+                if hasattr(self, key):
                     setattr(state, key, copy.deepcopy(getattr(self, key)))
             if self.early_stopping and state.validation_scores_ is None:
                 state.validation_scores_, state.best_validation_score_ = [], -np.inf
@@ -495,7 +499,9 @@ class _BaseMLP(BaseEstimator):
             if incremental:
                 raise ValueError("partial_fit does not support early_stopping=True")
             # scikit-learn stratifies a single output column only (two classes), not one-hot rows.
-            stratify = Y if isinstance(self, ClassifierMixin) and Y.shape[1] == 1 else None
+            # (as booleans: a class too small to split is then named as scikit-learn names it)
+            single = isinstance(self, ClassifierMixin) and Y.shape[1] == 1
+            stratify = Y.astype(bool) if single else None
             X, X_val, Y, Y_val = train_test_split(
                 X, Y, random_state=rng, test_size=self.validation_fraction, stratify=stratify
             )
@@ -540,7 +546,7 @@ class _BaseMLP(BaseEstimator):
             state.loss_curve_.append(state.loss_)
             if self.verbose:
                 print(f"Iteration {state.n_iter_}, loss = {state.loss_:.8f}")
-            self._update_no_improvement_count(state, X_val, Y_val)
+            self._update_no_improvement_count(state, X_val, Y_val, loss)
             optimizer.iteration_ends(state.t_)
             if state._no_improvement_count > self.n_iter_no_change:
                 if self.verbose:
@@ -564,11 +570,11 @@ class _BaseMLP(BaseEstimator):
         if self.early_stopping:  # the weights of the best validation score
             state.coefs_, state.intercepts_ = state._best_coefs, state._best_intercepts
 
-    def _update_no_improvement_count(self, state, X_val, Y_val):
+    def _update_no_improvement_count(self, state, X_val, Y_val, loss):
         """scikit-learn's rule: an epoch improves if it beats the best so far by ``tol``."""
         if self.early_stopping:
             z = forward(state.coefs_, state.intercepts_, X_val, self.activation)[1]
-            score = self._validation_score(z, Y_val)
+            score = self._validation_score(z, Y_val, loss)
             state.validation_scores_.append(score)
             if self.verbose:
                 print(f"Validation score: {score:.6f}")
@@ -732,22 +738,23 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     array([0, 1, 1, 0])
     """
 
-    def _loss(self, n_outputs):
-        return "log_loss" if n_outputs == 1 else "ce"
-
-    def _validation_score(self, z, Y):
-        if z.shape[1] == 1:
-            return float(np.mean((z[:, 0] > 0) == (Y[:, 0] > 0.5)))
-        return float(np.mean(z.argmax(axis=1) == Y.argmax(axis=1)))
+    def _validation_score(self, z, Y, loss):
+        # accuracy; for several sigmoid outputs (multilabel) every label of a sample must be right
+        if loss == "ce":
+            return float(np.mean(z.argmax(axis=1) == Y.argmax(axis=1)))
+        return float(np.mean(np.all((z > 0) == (Y > 0.5), axis=1)))
 
     def _binarized(self, y, incremental):
-        """One-hot (or 0/1 column) targets; the classes are set by a first fit only."""
+        """One-hot, 0/1 column (two classes) or indicator (multilabel) targets, and the loss.
+
+        The classes are set by a first fit only.
+        """
         check_classification_targets(y)
         if not hasattr(self, "classes_") or not (self.warm_start or incremental):
             binarizer = LabelBinarizer().fit(y)
         else:
             binarizer = self._label_binarizer
-            classes = np.unique(y)
+            classes = unique_labels(y)
             if self.warm_start and not incremental and set(classes) != set(self.classes_):
                 raise ValueError(
                     "warm_start can only be used where `y` has the same classes as in the "
@@ -762,7 +769,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise ValueError(
                 f"MLPClassifier needs at least two classes; got one class {binarizer.classes_}."
             )
-        return binarizer, binarizer.transform(y).astype(np.float64)
+        Y = binarizer.transform(y).astype(np.float64)
+        # softmax + cross-entropy for one label among several; a sigmoid per column otherwise
+        loss = "ce" if binarizer.y_type_ == "multiclass" else "log_loss"
+        return binarizer, Y, loss
+
+    def _validate_classification(self, X, y, reset):
+        X, y = self._validate_X_y(X, y, reset=reset, multi_output=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # one target as a column, not a multilabel indicator
+        return X, y
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -778,9 +794,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self : MLPClassifier
         """
-        X, y = self._validate_X_y(X, y, reset=self._first_pass(False))
-        binarizer, Y = self._binarized(y, incremental=False)
-        self._fit(X, Y, incremental=False)
+        X, y = self._validate_classification(X, y, reset=self._first_pass(False))
+        binarizer, Y, loss = self._binarized(y, incremental=False)
+        self._fit(X, Y, loss, incremental=False)
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         return self
@@ -803,11 +819,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         self : MLPClassifier
         """
         first_call = _check_partial_fit_first_call(self, classes)
-        X, y = self._validate_X_y(X, y, reset=first_call or not hasattr(self, "coefs_"))
+        X, y = self._validate_classification(X, y, reset=first_call or not hasattr(self, "coefs_"))
         if first_call:
-            self._label_binarizer = LabelBinarizer().fit(self.classes_)
-        binarizer, Y = self._binarized(y, incremental=True)
-        self._fit(X, Y, incremental=True)
+            multilabel = type_of_target(y).startswith("multilabel")
+            self._label_binarizer = LabelBinarizer().fit(y if multilabel else self.classes_)
+        binarizer, Y, loss = self._binarized(y, incremental=True)
+        self._fit(X, Y, loss, incremental=True)
         self._label_binarizer = binarizer
         self.classes_ = binarizer.classes_
         return self
@@ -824,10 +841,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         proba : ndarray of shape (n_samples, n_classes)
         """
         z = self._output_logits(X)
-        if z.shape[1] == 1:
-            p = expit(z)
-            return np.hstack([1.0 - p, p])
-        return softmax(z, axis=1)
+        if self.out_activation_ == "softmax":
+            return softmax(z, axis=1)
+        p = expit(z)
+        return np.hstack([1.0 - p, p]) if self.n_outputs_ == 1 and not self._multilabel else p
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
@@ -841,9 +858,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         z = self._output_logits(X)
-        if z.shape[1] == 1:
-            return np.hstack([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
-        return log_softmax(z, axis=1)
+        if self.out_activation_ == "softmax":
+            return log_softmax(z, axis=1)
+        log_p = -np.logaddexp(0.0, -z)
+        if self.n_outputs_ == 1 and not self._multilabel:
+            return np.hstack([-np.logaddexp(0.0, z), log_p])
+        return log_p
 
     def predict(self, X):
         """Most probable class (the Bayesian decision on the network's posterior).
@@ -857,8 +877,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         y_pred : ndarray of shape (n_samples,)
         """
         z = self._output_logits(X)
+        if self._multilabel:
+            return (z > 0).astype(int)
         index = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
         return self.classes_[index]
+
+    @property
+    def _multilabel(self):
+        return self._label_binarizer.y_type_.startswith("multilabel")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
@@ -978,10 +1009,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     True
     """
 
-    def _loss(self, n_outputs):
-        return "squared_error"
-
-    def _validation_score(self, z, Y):
+    def _validation_score(self, z, Y, loss):
         return float(r2_score(Y, z))
 
     def _targets(self, X, y, incremental):
@@ -1004,7 +1032,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : MLPRegressor
         """
-        return self._fit(*self._targets(X, y, incremental=False), incremental=False)
+        X, Y = self._targets(X, y, incremental=False)
+        return self._fit(X, Y, "squared_error", incremental=False)
 
     @available_if(lambda self: self._stochastic())
     @atomic_fit
@@ -1021,7 +1050,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : MLPRegressor
         """
-        return self._fit(*self._targets(X, y, incremental=True), incremental=True)
+        X, Y = self._targets(X, y, incremental=True)
+        return self._fit(X, Y, "squared_error", incremental=True)
 
     def predict(self, X):
         """Network output.

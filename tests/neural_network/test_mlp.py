@@ -174,7 +174,7 @@ SKLEARN_CASES = {
     "adam betas, no shuffle": dict(
         beta_1=0.5, beta_2=0.9, epsilon=1e-6, batch_size=64, shuffle=False, max_iter=6
     ),
-    "lbfgs": dict(solver="lbfgs", max_iter=30, alpha=1.0),
+    "lbfgs": dict(solver="lbfgs", max_iter=20, alpha=1.0),
 }  # fmt: skip
 
 
@@ -333,3 +333,68 @@ def test_mlp_overflow_is_a_clear_error_without_runtime_warnings(solver):
             assert np.all(np.isfinite(clf.predict_proba(huge)))
         except ValueError as error:
             assert "overflow" in str(error)
+
+
+def test_mlp_worked_example_of_one_sgd_step():
+    """scikit-learn's test_fit: one SGD step on one sample, worked out by hand."""
+    X, y = np.array([[0.6, 0.8, 0.7]]), np.array([0])
+    mlp = MLPClassifier(
+        hidden_layer_sizes=2, activation="logistic", solver="sgd", learning_rate_init=0.1,
+        alpha=0.1, momentum=0, max_iter=1, random_state=1,
+    )  # fmt: skip
+    mlp.partial_fit(X, y, classes=[0, 1])
+    mlp.coefs_ = [np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0]]), np.array([[0.1], [0.2]])]
+    mlp.intercepts_ = [np.array([0.1, 0.1]), np.array([1.0])]
+    mlp.partial_fit(X, y)
+    # W1 <- W1 - 0.1 * (x d1 + alpha W1) with d1 = (1 - h) h * 0.765 * W2, etc.
+    expected = [[0.098, 0.195756], [0.2956664, 0.096008], [0.4939998, -0.002244]]
+    np.testing.assert_allclose(mlp.coefs_[0], expected, atol=1e-3)
+    np.testing.assert_allclose(mlp.coefs_[1], [[0.04706], [0.154089]], atol=1e-3)
+    np.testing.assert_allclose(mlp.intercepts_[0], [0.098333, 0.09626], atol=1e-3)
+    np.testing.assert_allclose(mlp.intercepts_[1], [0.9235], atol=1e-3)
+    assert mlp.predict_proba(X)[0, 1] == pytest.approx(0.739, abs=1e-3)
+
+
+def test_mlp_multilabel_classification():
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(n_samples=50, random_state=0, return_indicator=True)
+    clf = MLPClassifier(
+        50, activation="logistic", solver="lbfgs", alpha=1e-5, max_iter=150, random_state=0
+    ).fit(X, Y)
+    assert clf.score(X, Y) > 0.97  # subset accuracy
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape and np.any(np.abs(proba.sum(axis=1) - 1) > 0.1)  # no softmax
+    np.testing.assert_array_equal(proba > 0.5, clf.predict(X))
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-10)
+    online = MLPClassifier(
+        50, activation="logistic", solver="sgd", alpha=1e-5, learning_rate_init=0.2,
+        random_state=0,
+    )  # fmt: skip
+    for _ in range(100):
+        online.partial_fit(X, Y, classes=[0, 1, 2, 3, 4])
+    assert online.score(X, Y) > 0.9
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(early_stopping=True, max_iter=20).fit(X, Y).predict(X)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_mlp_warm_start_runs_max_iter_each_fit_with_n_iter_no_change_inf(solver):
+    X, y = _digits(150)
+    clf = MLPClassifier(
+        (8,), solver=solver, warm_start=True, max_iter=5, n_iter_no_change=np.inf, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 5
+    with pytest.warns(ConvergenceWarning):
+        clf.set_params(max_iter=8).fit(X, y)
+    assert clf.n_iter_ == 8
+
+
+def test_mlp_early_stopping_needs_two_validation_samples_per_class():
+    X, y = _digits(60)
+    y = np.r_[np.ones(59), 0]  # one sample of class 0 cannot be stratified
+    with pytest.raises(ValueError, match=r"least populated classes.*\['False'\]"):
+        MLPClassifier(early_stopping=True).fit(X, y)
