@@ -1,9 +1,10 @@
 """CNN and RNN/LSTM/GRU classifiers: torch modules trained through skorch (notes: CNN, RNN, LSTM,
 GRU).
 
-The notes' architectures are torch modules (``_torch_modules.py``); training is skorch's
-``NeuralNetClassifier`` (cross-entropy, Adam, mini-batches), held by a plain scikit-learn estimator
-so that the whole passes ``check_estimator``, pickles, and is reproducible from ``random_state``.
+The notes' architectures are torch modules (``_torch_modules.py``); training is a skorch net
+(sample-weighted cross-entropy, Adam, mini-batches) driven by the package's one torch base
+(:class:`~sklearn_notes.utils._torch_base.TorchEstimator`), so that the whole passes
+``check_estimator``, pickles, is reproducible from ``random_state``, and survives Ctrl-C.
 
 - CNN: convolution (a learned filter slid over the image, producing a feature map), ReLU, pooling
   (down-sampling the map), repeated, then fully connected layers that classify.
@@ -12,7 +13,10 @@ so that the whole passes ``check_estimator``, pickles, and is reproducible from 
   vanishes on long sequences. LSTM adds a cell state ``c_t = f_t * c_{t-1} + i_t * g_t`` (forget,
   input and output gates) whose additive update carries the gradient far back; GRU merges forget
   and input into an update gate (plus a reset gate): three weight blocks instead of four, so fewer
-  parameters and faster steps.
+  parameters and faster steps. The gates keep a memory only as long as their biases let them:
+  those are initialized for the sequence length (chrono initialization, see
+  ``_torch_modules.chrono_initialization``); over 200 steps a plain RNN stays at chance where the
+  LSTM and GRU learn (``examples/plot_rnn_vanishing_gradient.py``).
 """
 
 import math
@@ -177,6 +181,28 @@ class _TorchClassifier(ClassifierMixin, TorchEstimator):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def _marker_sequences(n_samples, n_steps, random_state=None):
+    """The notes' long-range experiment: a class decided at the first step, then distractors.
+
+    Each sequence has ``n_steps`` steps of two features: a value, uniform on (-1, 1) at every
+    step, and a marker that is 1 at the first step only. The class is the sign of the marked
+    value, so a model must write it into its state when the marker says so and keep it, unchanged
+    by the ``n_steps - 1`` distractor values that follow, until the last step.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_steps, 2)
+    y : ndarray of shape (n_samples,) of {0, 1}
+    """
+    rng = check_random_state(random_state)
+    y = rng.randint(2, size=n_samples)
+    X = np.zeros((n_samples, n_steps, 2))
+    X[:, :, 0] = rng.uniform(-1, 1, size=(n_samples, n_steps))
+    X[:, 0, 0] = (2.0 * y - 1.0) * rng.uniform(0.1, 1, size=n_samples)
+    X[:, 0, 1] = 1.0
+    return X, y
 
 
 def _check_float32_range(X):
@@ -381,7 +407,8 @@ class RNNClassifier(_TorchClassifier):
     Parameters
     ----------
     cell : {"rnn", "lstm", "gru"}, default="lstm"
-        The recurrent unit.
+        The recurrent unit. The LSTM's forget and the GRU's update gate biases start at
+        ``log U(1, T - 1)`` (chrono initialization [3]_): memories of 1 to ``T - 1`` steps.
     n_step_features : int, default=None
         Features per time step ``d`` of 2-D ``X``; must divide ``n_features``. None: 1, or the
         last dimension of a 3-D ``X``.
@@ -439,6 +466,7 @@ class RNNClassifier(_TorchClassifier):
     .. [1] S. Hochreiter, J. Schmidhuber, "Long short-term memory", Neural Computation 9(8), 1997.
     .. [2] K. Cho et al., "Learning phrase representations using RNN encoder-decoder for
        statistical machine translation", EMNLP 2014 (the GRU).
+    .. [3] C. Tallec, Y. Ollivier, "Can recurrent neural networks warp time?", ICLR 2018.
 
     Examples
     --------
@@ -536,5 +564,6 @@ class RNNClassifier(_TorchClassifier):
             cell=self.cell,
             hidden_size=self.hidden_size,
             num_layers=self.num_layers,
+            n_steps=n_features // d,
         )
         return RecurrentNet, params, {"n_step_features_": d}

@@ -10,7 +10,7 @@ from torch import nn
 
 from ..utils._torch_base import ArrayBatches
 
-__all__ = ["ClassifierNet", "ConvNet", "RecurrentNet", "count_parameters"]
+__all__ = ["ClassifierNet", "ConvNet", "RecurrentNet", "chrono_initialization", "count_parameters"]
 
 
 class ClassifierNet(NeuralNet):
@@ -74,7 +74,9 @@ class RecurrentNet(nn.Module):
 
     CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
-    def __init__(self, n_step_features, n_classes, cell="lstm", hidden_size=32, num_layers=1):
+    def __init__(
+        self, n_step_features, n_classes, cell="lstm", hidden_size=32, num_layers=1, n_steps=None
+    ):
         super().__init__()
         self.n_step_features = n_step_features
         self.recurrent = self.CELLS[cell](
@@ -82,17 +84,39 @@ class RecurrentNet(nn.Module):
         )
         self.head = nn.Linear(hidden_size, n_classes)
         if cell in ("lstm", "gru"):
-            # Open the memory at start: bias the LSTM forget gate / GRU update gate towards keeping
-            # the state (Jozefowicz et al., 2015), so that gradients reach early steps from epoch 1.
-            for name, bias in self.recurrent.named_parameters():
-                if name.startswith("bias_ih"):
-                    with torch.no_grad():
-                        bias[hidden_size : 2 * hidden_size].fill_(1.0)
+            chrono_initialization(self.recurrent, cell, n_steps)
 
     def forward(self, X):
         X = X.view(X.shape[0], -1, self.n_step_features)  # (B, T, F)
         outputs, _ = self.recurrent(X)  # (B, T, hidden)
         return self.head(outputs[:, -1])  # (B, n_classes) logits from the last step
+
+
+def chrono_initialization(recurrent, cell, n_steps=None):
+    r"""Gate biases that give the memory time scales up to the sequence length (Tallec & Ollivier,
+    "Can recurrent neural networks warp time?", ICLR 2018).
+
+    A unit whose forget gate (LSTM) or update gate (GRU: ``h' = (1 - z) n + z h``) sits at
+    :math:`\sigma(b)` keeps its state for about :math:`1 + e^b` steps, so biases
+    :math:`b = \log U(1, T - 1)` spread the units' memories over 1 to ``T - 1`` steps; the
+    LSTM's input gate gets :math:`-b`. The gradient from the last step then reaches the first
+    one from epoch 1; a plain RNN has no gate to set, which is the notes' point.
+    """
+    T = max(int(n_steps or 2), 3)
+    h = recurrent.hidden_size
+    with torch.no_grad():
+        for name, bias in recurrent.named_parameters():
+            if not name.startswith("bias"):
+                continue
+            # torch sums bias_ih and bias_hh: the chrono value goes in one, the other gets 0
+            # gate blocks: LSTM (input, forget, cell, output), GRU (reset, update, new)
+            if name.startswith("bias_hh"):
+                bias[: 2 * h].zero_() if cell == "lstm" else bias[h : 2 * h].zero_()
+                continue
+            b = torch.log(torch.empty(h).uniform_(1.0, T - 1.0))
+            bias[h : 2 * h] = b
+            if cell == "lstm":
+                bias[:h] = -b
 
 
 def count_parameters(module):

@@ -13,7 +13,7 @@ from sklearn_notes.neural_network._torch_modules import RecurrentNet  # noqa: E4
 def _first_to_last_gradient_ratio(cell, seed, T=50):
     """|d out / d x_1| / |d out / d x_T| at initialization, averaged over a batch."""
     torch.manual_seed(seed)
-    module = RecurrentNet(1, 2, cell, hidden_size=32)
+    module = RecurrentNet(1, 2, cell, hidden_size=32, n_steps=T)
     x = torch.randn(64, T, requires_grad=True)
     module(x)[:, 0].sum().backward()
     g = x.grad.abs().mean(0)
@@ -22,14 +22,14 @@ def _first_to_last_gradient_ratio(cell, seed, T=50):
 
 def test_rnn_gradient_vanishes_where_lstm_and_gru_keep_it():
     """The notes' BPTT claim: the gradient reaching step 1 from step 50 vanishes in a plain RNN;
-    the LSTM's cell state and the GRU's update gate carry it orders of magnitude further."""
+    the LSTM's cell state and the GRU's update gate, their biases set for 50 steps, carry a few
+    percent of it all the way."""
     ratios = {
         cell: np.median([_first_to_last_gradient_ratio(cell, s) for s in range(5)])
         for cell in ("rnn", "lstm", "gru")
     }
     assert ratios["rnn"] < 1e-7
-    assert ratios["lstm"] > 1e3 * ratios["rnn"]
-    assert ratios["gru"] > 1e3 * ratios["rnn"]
+    assert ratios["lstm"] > 1e-2 and ratios["gru"] > 1e-2
 
 
 def test_rnn_classifier_gru_has_fewer_parameters_than_lstm():
@@ -106,3 +106,21 @@ def test_torch_classifiers_missing_torch_is_a_clear_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"sklearn-notes\[deep\]"):
         CNNClassifier().fit(np.zeros((4, 4)), [0, 1, 0, 1])
+
+
+@pytest.mark.slow
+def test_rnn_classifier_long_range_memory_needs_gates():
+    """The notes' claim: over T = 200 steps a plain RNN cannot learn what the first step said,
+    while the LSTM's and GRU's gates (initialized for that time scale) keep it."""
+    from sklearn_notes.neural_network._torch_classifiers import _marker_sequences
+
+    X, y = _marker_sequences(512, 200, random_state=0)
+    X_test, y_test = _marker_sequences(500, 200, random_state=1)
+    scores = {
+        cell: RNNClassifier(cell, hidden_size=16, batch_size=32, max_epochs=15, random_state=0)
+        .fit(X, y)
+        .score(X_test, y_test)
+        for cell in ("rnn", "lstm", "gru")
+    }
+    assert scores["rnn"] <= 0.6, scores
+    assert scores["lstm"] >= 0.95 and scores["gru"] >= 0.95, scores
