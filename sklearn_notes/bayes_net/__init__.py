@@ -1,6 +1,7 @@
 """Discrete Bayesian networks and d-separation (notes: Bayesian network, d-separation)."""
 
 from ._bayes_net import CPT, BayesNet, BayesNetSample, n_free_parameters
+from ._bif import read_bif
 from ._dag import DAG, Independence
 from ._inference import variable_elimination
 from ._plot import plot_dag
@@ -13,5 +14,6 @@ __all__ = [
     "Independence",
     "n_free_parameters",
     "plot_dag",
+    "read_bif",
     "variable_elimination",
 ]

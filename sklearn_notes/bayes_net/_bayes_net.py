@@ -926,6 +926,34 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         best = most_probable(factors, query, observed, self.elimination_order, self.dag_.nodes)
         return {v: self.states_[v][best[i]] for v, i in zip(variables, query)}
 
+    def to_bif(self, path=None, name="unknown"):
+        """The network in the Bayesian Interchange Format (BIF), read back by :func:`read_bif`.
+
+        Parameters
+        ----------
+        path : path, default=None
+            File to write; None: only return the text.
+        name : str, default="unknown"
+            The network's name in the file.
+
+        Returns
+        -------
+        text : str
+            Every node's states and CPT; probabilities written in their shortest exact form, so
+            that reading the file back gives the same tables bit for bit. States are written as
+            text (``read_bif`` gives back strings).
+
+        Raises
+        ------
+        ValueError
+            When a node or state name cannot be written in BIF (e.g. a bin label such as
+            ``"(0.5, 1]"``, which holds delimiters).
+        """
+        from ._bif import write_bif
+
+        check_is_fitted(self)
+        return write_bif(self, path, name)
+
     def n_free_parameters(self):
         """Free parameters of the fitted network's CPTs.
 
