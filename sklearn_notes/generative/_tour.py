@@ -72,6 +72,18 @@ def _gmm(quick):
     return GaussianMixture(n_components=40, covariance_type="full", random_state=0)
 
 
+def digit_tiles(S, n_rows=10):
+    """8 x 8 images (rows of S, clipped to 0..16) as one canvas of ``n_rows`` rows of tiles,
+    a 1-pixel blank gap between tiles so that neighbouring digits do not run together."""
+    S = np.clip(np.asarray(S, dtype=np.float64), 0, 16).reshape(n_rows, -1, 8, 8)
+    rows, cols = S.shape[:2]
+    canvas = np.zeros((9 * rows + 1, 9 * cols + 1))
+    for i in range(rows):
+        for j in range(cols):
+            canvas[1 + 9 * i : 9 + 9 * i, 1 + 9 * j : 9 + 9 * j] = S[i, j]
+    return canvas
+
+
 def _sample_grid(estimator, X, y, path):
     """100 samples as a 10 x 10 grid of 8 x 8 tiles, a 1-pixel white gap between tiles."""
     import matplotlib
@@ -79,13 +91,9 @@ def _sample_grid(estimator, X, y, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    S = np.clip(_samples(estimator, 100), 0, 16).reshape(10, 10, 8, 8)
-    canvas = np.zeros((10 * 9 + 1, 10 * 9 + 1))
-    for i in range(10):
-        for j in range(10):
-            canvas[1 + 9 * i : 9 + 9 * i, 1 + 9 * j : 9 + 9 * j] = S[i, j]
     fig, ax = plt.subplots(figsize=(4, 4))
-    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=16, interpolation="nearest")
+    tiles = digit_tiles(_samples(estimator, 100))
+    ax.imshow(tiles, cmap="gray_r", vmin=0, vmax=16, interpolation="nearest")
     ax.set(title=type(estimator).__name__, xticks=[], yticks=[])
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
