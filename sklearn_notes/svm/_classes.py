@@ -20,23 +20,42 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
-from ._kernels import KERNELS, KernelRows, kernel_matrix, resolve_gamma
+from ..utils import atomic_fit
+from ._kernels import (
+    KERNELS,
+    KernelRows,
+    check_precomputed_range,
+    kernel_matrix,
+    resolve_gamma,
+)
 from ._smo import solve_binary
 
 __all__ = ["KernelSVC"]
 
 # Folds of the internal cross-validation that gives Platt scaling its decision values (libsvm: 5).
 N_PROBABILITY_FOLDS = 5
+
+# predict works through its rows in chunks of at most this many one-vs-one decision values.
+PREDICT_CHUNK = 2**22
+
+# One-vs-one coefficients up to this many entries are kept dense, more (many classes) sparse.
+DENSE_OVO = 2**22
 
 
 # --- Platt scaling and pairwise coupling (probability=True) -------------------------------------
@@ -115,6 +134,24 @@ def couple_pairwise(r):
     p = np.linalg.solve(A, rhs)[:, :k, 0]
     p = np.clip(p, 0.0, None)
     return p / p.sum(axis=1, keepdims=True)
+
+
+def _ovo_coefficients(solutions, slot, y_index, pairs, n_support):
+    """The (n_SV, n_pairs) matrix whose column p holds y_i alpha_i of pair p (libsvm's sign: +1
+    for the pair's first class) at the support vectors' positions, from each pair's own
+    multipliers: sparse when dense would be large (many classes; its non-zeros are
+    O(n_SV * n_classes))."""
+    rows = np.concatenate([slot[sv] for sv, _ in solutions])
+    cols = np.repeat(np.arange(len(pairs)), [sv.size for sv, _ in solutions])
+    vals = np.concatenate(
+        [np.where(y_index[sv] == a, alpha, -alpha) for (a, _), (sv, alpha) in zip(pairs, solutions)]
+    )
+    shape = (n_support, len(pairs))
+    if n_support * len(pairs) <= DENSE_OVO:
+        W = np.zeros(shape)
+        W[rows, cols] = vals
+        return W
+    return sp.csc_array((vals, (rows, cols)), shape=shape)
 
 
 # --- the estimator -----------------------------------------------------------------------------
@@ -299,18 +336,21 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.pairwise = self.kernel == "precomputed"
+        tags.input_tags.sparse = self.kernel != "precomputed"
         return tags
 
     # --- fitting -------------------------------------------------------------------------------
 
+    @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Solve the dual of every one-vs-one binary problem.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, n_samples)
-            Training data; the Gram matrix when ``kernel="precomputed"``.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features) or (n_samples, n_samples)
+            Training data (CSR or CSC: kernel values come from sparse rows, ``X`` is never
+            densified whole); the Gram matrix when ``kernel="precomputed"``.
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
@@ -322,14 +362,18 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         self : KernelSVC
             Fitted estimator.
         """
-        if self.break_ties and self.decision_function_shape == "ovo":
-            raise ValueError("break_ties must be False when decision_function_shape is 'ovo'.")
-        X, y = validate_data(self, X, y, dtype=np.float64, order="C")
+        sparse_ok = self.kernel != "precomputed"
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, order="C", accept_sparse=["csr"] if sparse_ok else False
+        )
         check_classification_targets(y)
-        if self.kernel == "precomputed" and X.shape[0] != X.shape[1]:
-            raise ValueError(
-                f"With kernel='precomputed', X must be the square Gram matrix; got shape {X.shape}."
-            )
+        if self.kernel == "precomputed":
+            if X.shape[0] != X.shape[1]:
+                raise ValueError(
+                    "With kernel='precomputed', X must be the square Gram matrix; got shape "
+                    f"{X.shape}."
+                )
+            check_precomputed_range(X)
         sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         classes, y_index = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -348,34 +392,38 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         gamma = resolve_gamma(self.gamma, X, sample_weight)
         kernel = "rbf" if self.kernel == "gaussian" else self.kernel
         params = dict(gamma=gamma, degree=self.degree, coef0=self.coef0)
+        k = len(classes)
+        # Samples of each class with a positive bound, in index order.
+        members = [np.flatnonzero((y_index == c) & (C > 0)) for c in range(k)]
 
         # 1. One binary dual per pair of classes (a < b): y = +1 for a, -1 for b (libsvm's sign).
-        pairs = [(a, b) for a in range(len(classes)) for b in range(a + 1, len(classes))]
-        alpha = np.zeros((len(pairs), X.shape[0]))
+        # Each pair keeps the multipliers of its own samples only (libsvm's layout): memory
+        # O(n_samples * n_classes), not O(n_samples * n_pairs).
+        pairs = [(a, b) for a in range(k) for b in range(a + 1, k)]
+        solutions = []
         rho, n_iter, violation, objective = (np.zeros(len(pairs)) for _ in range(4))
         # Several pairs share their samples: when the whole float32 kernel matrix fits in the
         # cache, it is computed once (one BLAS product) and each pair slices its block from it.
         # Its rows and columns go class by class, so that a pair's block is read from two
-        # contiguous runs (a third faster to gather than scattered rows, measured on digits).
-        K_all = by_class = None
-        if (
-            len(pairs) > 1
-            and kernel != "precomputed"
-            and 4 * X.shape[0] ** 2 <= self.cache_size * 2**20
-        ):
-            by_class = np.argsort(y_index, kind="stable")
-            every = np.arange(X.shape[0])
+        # contiguous runs (faster to gather than scattered rows).
+        K_all = position = None
+        n_kept = sum(m.size for m in members)
+        if len(pairs) > 1 and kernel != "precomputed" and 4 * n_kept**2 <= self.cache_size * 2**20:
+            by_class = np.concatenate(members)
+            position = np.empty(X.shape[0], dtype=np.intp)
+            position[by_class] = np.arange(by_class.size)
+            every = np.arange(by_class.size)
             K_all = KernelRows(X[by_class], kernel, **params)(every, every)
         for p, (a, b) in enumerate(pairs):
-            in_pair = ((y_index == a) | (y_index == b)) & (C > 0)
-            K_index = None
             if K_all is None:
-                idx = np.flatnonzero(in_pair)
+                idx = np.sort(np.concatenate([members[a], members[b]]))
+                K_index = None
             else:
-                K_index = np.flatnonzero(in_pair[by_class])
-                idx = by_class[K_index]
+                idx = np.concatenate([members[a], members[b]])
+                K_index = position[idx]
             sol = self._solve(X, idx, y_index[idx] == a, C[idx], kernel, params, K_all, K_index)
-            alpha[p, idx] = sol.alpha
+            on = sol.alpha > 0
+            solutions.append((idx[on], sol.alpha[on]))
             rho[p], n_iter[p], violation[p], objective[p] = (
                 sol.rho,
                 sol.n_iter,
@@ -385,37 +433,47 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         if np.any(violation >= self.tol):
             warnings.warn(
                 f"KernelSVC stopped at max_iter={self.max_iter} pair updates before reaching "
-                f"tol={self.tol} (largest KKT violation {violation.max():.3g}); increase max_iter.",
+                f"tol={self.tol} (largest KKT violation {violation.max():.3g}); increase max_iter "
+                "or scale the data.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
 
         # 2. Support vectors, grouped by class, and the coefficients in libsvm's layout.
-        is_sv = alpha.max(axis=0) > 0
-        by_class = [np.flatnonzero(is_sv & (y_index == c)) for c in range(len(classes))]
+        is_sv = np.zeros(X.shape[0], dtype=bool)
+        for sv, _ in solutions:
+            is_sv[sv] = True
+        by_class = [np.flatnonzero(is_sv & (y_index == c)) for c in range(k)]
         support = np.concatenate(by_class)
         n_support = np.array([len(s) for s in by_class], dtype=np.int32)
-        y_sv = y_index[support]
-        dual_coef = np.zeros((len(classes) - 1, support.size))
-        ovo_coef = np.zeros((support.size, len(pairs)))  # column p: y_i alpha_i of pair p
-        for p, (a, b) in enumerate(pairs):
-            coef = np.where(y_sv == a, 1.0, -1.0) * alpha[p, support]
-            ovo_coef[:, p] = coef
-            dual_coef[b - 1, y_sv == a] = coef[y_sv == a]
-            dual_coef[a, y_sv == b] = coef[y_sv == b]
+        slot = np.full(X.shape[0], -1, dtype=np.intp)
+        slot[support] = np.arange(support.size)
+        dual_coef = np.zeros((k - 1, support.size))
+        for (a, b), (sv, alpha) in zip(pairs, solutions):
+            first = y_index[sv] == a
+            dual_coef[b - 1, slot[sv[first]]] = alpha[first]  # y = +1 for class a
+            dual_coef[a, slot[sv[~first]]] = -alpha[~first]
 
         # 3. Platt scaling from held-out decision values (before any attribute is set).
         probA = probB = np.empty(0)
         if self.probability:
-            probA, probB = self._fit_probability(X, y_index, C, pairs, kernel, params)
+            probA, probB = self._fit_probability(X, y_index, members, pairs, C, kernel, params)
 
         intercept = -rho
-        if len(classes) == 2:  # scikit-learn's sign: a positive decision means classes_[1]
+        if k == 2:  # scikit-learn's sign: a positive decision means classes_[1]
             dual_coef, intercept = -dual_coef, -intercept
+        if not (np.isfinite(dual_coef).all() and np.isfinite(intercept).all()):
+            raise ValueError(
+                "The dual coefficients or intercepts are not finite: the kernel values overflow "
+                "at this scale of the data. Scale the data (e.g. StandardScaler)."
+            )
         self.classes_ = classes
         self.class_weight_ = class_weight
         self.support_ = support.astype(np.int32)
-        self.support_vectors_ = np.empty((0, 0)) if kernel == "precomputed" else X[support]
+        if kernel == "precomputed":
+            self.support_vectors_ = np.empty((0, 0))
+        else:
+            self.support_vectors_ = X[support]
         self.n_support_ = n_support
         self.dual_coef_ = dual_coef
         self.intercept_ = intercept
@@ -426,8 +484,10 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         self.shape_fit_ = X.shape
         self.fit_status_ = 0
         self._gamma = gamma
-        self._ovo_coef = ovo_coef
+        self._ovo_coef = _ovo_coefficients(solutions, slot, y_index, pairs, support.size)
         self._ovo_intercept = -rho
+        if self.verbose:
+            print(f"Total nSV = {support.size}", flush=True)
         return self
 
     def _solve(self, X, idx, positive, C, kernel, params, K_all=None, K_index=None):
@@ -461,12 +521,12 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             )
         return sol
 
-    def _fit_probability(self, X, y_index, C, pairs, kernel, params):
+    def _fit_probability(self, X, y_index, members, pairs, C, kernel, params):
         """Platt's (A, B) per pair, from decision values of an internal 5-fold cross-validation."""
         rng = check_random_state(self.random_state)
         probA, probB = np.zeros(len(pairs)), np.zeros(len(pairs))
         for p, (a, b) in enumerate(pairs):
-            idx = np.flatnonzero(((y_index == a) | (y_index == b)) & (C > 0))
+            idx = np.sort(np.concatenate([members[a], members[b]]))
             positive = y_index[idx] == a
             folds = np.array_split(rng.permutation(idx.size), min(N_PROBABILITY_FOLDS, idx.size))
             decision = np.zeros(idx.size)
@@ -490,35 +550,83 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
 
     # --- prediction ----------------------------------------------------------------------------
 
-    def _ovo_decision(self, X):
-        """(n_samples, n_pairs) decision values in libsvm's sign: positive means the first class."""
+    def _validate_for_predict(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, order="C", reset=False)
+        sparse_ok = self.kernel != "precomputed"
+        return validate_data(
+            self, X, dtype=np.float64, order="C", reset=False,
+            accept_sparse=["csr"] if sparse_ok else False,
+        )  # fmt: skip
+
+    def _kernel_to_support(self, X):
+        """``K(X, support_vectors_)`` for validated ``X``; for a linear or polynomial kernel whose
+        values overflow float64 at this scale, also the per-row scale ``m`` with
+        ``K = m**degree * K_scaled``."""
         if self.kernel == "precomputed":
             if X.shape[1] != self.shape_fit_[0]:
                 raise ValueError(
                     f"X.shape[1] = {X.shape[1]} should equal {self.shape_fit_[0]}, the number of "
                     "samples at training time (kernel='precomputed')."
                 )
-            K = X[:, self.support_]
-        else:
-            kernel = "rbf" if self.kernel == "gaussian" else self.kernel
-            K = kernel_matrix(
-                X,
-                self.support_vectors_,
-                kernel,
-                gamma=self._gamma,
-                degree=self.degree,
-                coef0=self.coef0,
+            return X[:, self.support_], None
+        kernel = "rbf" if self.kernel == "gaussian" else self.kernel
+        params = dict(gamma=self._gamma, degree=self.degree, coef0=self.coef0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            K = kernel_matrix(X, self.support_vectors_, kernel, **params)
+        if np.isfinite(K).all() or kernel not in ("linear", "poly") or sp.issparse(X):
+            return K, None
+        # (gamma x.x' + c0)^d = m^d (base / m)^d with m the row's largest |base|: the decision
+        # values then keep their sign where they overflow (+-inf rather than nan).
+        gamma, degree = (1.0, 1) if kernel == "linear" else (self._gamma, self.degree)
+        coef0 = 0.0 if kernel == "linear" else self.coef0
+        with np.errstate(over="ignore"):
+            base = gamma * (X @ self.support_vectors_.T) + coef0
+        if not np.isfinite(base).all():
+            raise ValueError(
+                "Kernel values overflow float64 for this X: its values are too large for the "
+                "model. Scale the data as the training data were scaled."
             )
-        return K @ self._ovo_coef + self._ovo_intercept
+        m = np.abs(base).max(axis=1, keepdims=True)
+        m[m == 0] = 1.0
+        return (base / m) ** degree, (m[:, 0], degree)
+
+    def _ovo_decision(self, X, validated=False):
+        """(n_samples, n_pairs) decision values in libsvm's sign: positive means the first class."""
+        if not validated:
+            X = self._validate_for_predict(X)
+        K, scaled = self._kernel_to_support(X)
+        if scaled is None:
+            return np.asarray(K @ self._ovo_coef) + self._ovo_intercept
+        m, degree = scaled
+        dec = np.asarray(K @ self._ovo_coef)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dec = np.where(dec == 0, 0.0, dec * m[:, None] ** degree) + self._ovo_intercept
+        return dec
+
+    def _pair_matrices(self):
+        """Sparse (n_pairs, n_classes) indicators of each pair's first and second class."""
+        k = len(self.classes_)
+        a, b = np.triu_indices(k, 1)
+        rows, ones = np.arange(a.size), np.ones(a.size)
+        first = sp.csr_array((ones, (rows, a)), shape=(a.size, k))
+        second = sp.csr_array((ones, (rows, b)), shape=(a.size, k))
+        return first, second
+
+    def _ovr_scores(self, dec):
+        """scikit-learn's one-vs-rest scores from one-vs-one values (votes plus confidences
+        squashed into (-1/3, 1/3)), as ``sklearn.utils.multiclass._ovr_decision_function``
+        computes them pair by pair, here in two sparse products."""
+        first, second = self._pair_matrices()
+        votes = np.asarray((dec >= 0) @ first + (dec < 0) @ second, dtype=float)
+        confidence = np.asarray(dec @ first - dec @ second)
+        return votes + confidence / (3 * (np.abs(confidence) + 1))
 
     def decision_function(self, X):
         """Signed distance-like scores :math:`f(x) = \\sum_i y_i \\alpha_i K(x_i, x) + b`.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             With ``kernel="precomputed"``: the kernel between test and training samples,
             shape ``(n_samples, n_samples_fit)``.
 
@@ -533,7 +641,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         if len(self.classes_) == 2:
             return -dec[:, 0]
         if self.decision_function_shape == "ovr":
-            return _ovr_decision_function(dec < 0, -dec, len(self.classes_))
+            return self._ovr_scores(dec)
         return dec
 
     def predict(self, X):
@@ -541,27 +649,49 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        dec = self._ovo_decision(X)
+        if self.break_ties and self.decision_function_shape == "ovo":
+            raise ValueError("break_ties must be False when decision_function_shape is 'ovo'.")
+        X = self._validate_for_predict(X)
         k = len(self.classes_)
-        if k == 2:
-            return self.classes_[(dec[:, 0] <= 0).astype(int)]
-        if self.break_ties and self.decision_function_shape == "ovr":
-            return self.classes_[np.argmax(_ovr_decision_function(dec < 0, -dec, k), axis=1)]
-        votes = np.zeros((dec.shape[0], k), dtype=int)
-        p = 0
-        for a in range(k):
-            for b in range(a + 1, k):
-                wins_a = dec[:, p] > 0
-                votes[:, a] += wins_a
-                votes[:, b] += ~wins_a
-                p += 1
-        return self.classes_[np.argmax(votes, axis=1)]
+        n = X.shape[0]
+        # Rows in chunks: the (rows, n_pairs) decision values of many classes need not fit whole.
+        step = max(1, PREDICT_CHUNK // max(k * (k - 1) // 2, 1))
+        out = []
+        for start in range(0, max(n, 1), step):
+            dec = self._ovo_decision(X[start : start + step], validated=True)
+            if k == 2:
+                out.append((dec[:, 0] <= 0).astype(int))
+            elif self.break_ties:
+                out.append(np.argmax(self._ovr_scores(dec), axis=1))
+            else:
+                first, second = self._pair_matrices()
+                votes = np.asarray((dec > 0) @ first + (dec <= 0) @ second)
+                out.append(np.argmax(votes, axis=1))
+        return self.classes_[np.concatenate(out)]
+
+    @property
+    def coef_(self):
+        """Weights of the features, only with ``kernel="linear"``.
+
+        ndarray of shape (1, n_features) for two classes (positive for ``classes_[1]``), else
+        (n_classes * (n_classes - 1) / 2, n_features), one row per one-vs-one pair (positive for
+        its first class), such that the decision values are ``X @ coef_.T + intercept_``.
+        """
+        if self.kernel != "linear":
+            raise AttributeError("coef_ is only available when using a linear kernel")
+        check_is_fitted(self)
+        coef = safe_sparse_dot(self._ovo_coef.T, self.support_vectors_, dense_output=False)
+        if sp.issparse(coef):
+            coef = sp.csr_matrix(coef)
+        else:
+            coef = np.asarray(coef)
+        return -coef if len(self.classes_) == 2 else coef
 
     def _check_probability(self):
         if not self.probability:
@@ -574,13 +704,19 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        check_is_fitted(self)
+        if self.probA_.size == 0:
+            raise NotFittedError(
+                "predict_proba is not available when fitted with probability=False; refit with "
+                "probability=True."
+            )
         dec = self._ovo_decision(X)
         # P(first class of the pair | pair, x), clipped like libsvm's min_prob.
         r_pair = np.clip(expit(-(dec * self.probA_ + self.probB_)), 1e-7, 1 - 1e-7)
@@ -588,12 +724,9 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         if k == 2:
             return np.column_stack([r_pair[:, 0], 1 - r_pair[:, 0]])
         r = np.zeros((dec.shape[0], k, k))
-        p = 0
-        for a in range(k):
-            for b in range(a + 1, k):
-                r[:, a, b] = r_pair[:, p]
-                r[:, b, a] = 1 - r_pair[:, p]
-                p += 1
+        a, b = np.triu_indices(k, 1)
+        r[:, a, b] = r_pair
+        r[:, b, a] = 1 - r_pair
         return couple_pairwise(r)
 
     @available_if(_check_probability)

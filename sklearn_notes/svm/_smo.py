@@ -56,6 +56,12 @@ TAU = 1e-12
 # Hard margin: a sum of alphas above this means a margin below ~2e-6 -- treated as "not separable".
 HARD_MARGIN_ALPHA_LIMIT = 1e12
 
+# Pair updates allowed by max_iter=-1: libsvm's max(10**7, 100 n) (a non-PSD kernel or a huge C may
+# never reach tol); for the hard margin max(10**6, 100 n), past which the data count as not
+# separable.
+MAX_ITER = 10**7
+HARD_MAX_ITER = 10**6
+
 # Sub-problem of a round (ThunderSVM's rule): solved to max(tol, INNER_TOL * outer violation), at
 # most INNER_MAX * q pair updates (then a Newton step). A tighter 0.01 halved the kernel rows at
 # q = 1,024 but did nothing at q = 2,048, where it only added inner pair updates (rbf, n =
@@ -529,6 +535,16 @@ def _select_working_set(yg, up, low, kept, q):
     return np.concatenate([kept, new]).astype(np.intp)
 
 
+def _progress(n_iter, violation, alpha, C, n_newton, n_round=None, n_active=None):
+    """One line of solver progress (``verbose=True``), as libsvm prints its dots and #iter."""
+    where = "" if n_round is None else f"round {n_round}, active {n_active}, "
+    print(
+        f"[SMO] {where}pair updates {n_iter}, violation {violation:.3g}, "
+        f"SV {int(np.sum(alpha > 0))} (at C {int(np.sum(alpha >= C))}), Newton steps {n_newton}",
+        flush=True,
+    )
+
+
 def _rho(alpha, G, y, C):
     """libsvm's rho: mean of y_i G_i over the free variables, else mid-range of its bounds."""
     yG = y * G
@@ -576,7 +592,8 @@ def solve_binary(
     tol : float, default=1e-3
         Stopping tolerance on the maximal KKT violation ``m(alpha) - M(alpha)``.
     max_iter : int, default=-1
-        Maximal number of pair updates; -1 for none (the hard margin then still stops, see Notes).
+        Maximal number of pair updates (a Newton step counts as one); -1 for libsvm's limit,
+        ``max(10**7, 100 n)`` (``max(10**6, 100 n)`` for the hard margin, see Notes).
     cache_size : float, default=200.0
         MB of kernel rows kept between rounds.
     shrinking : bool, default=True
@@ -614,7 +631,7 @@ def solve_binary(
     n = y.shape[0]
     hard = bool(np.isinf(C).any())
     if max_iter is None or max_iter < 0:
-        max_iter = max(10**6, 100 * n) if hard else np.iinfo(np.int64).max
+        max_iter = max(HARD_MAX_ITER if hard else MAX_ITER, 100 * n)
     if working_set_size is None:
         working_set_size = 2048
     q = int(min(n, max(working_set_size, 2)))
@@ -630,6 +647,7 @@ def solve_binary(
     n_newton = 0
     violation = np.inf
     unshrunk = False
+    stalled = 0
     converged = separable = True
 
     def unshrink():
@@ -695,10 +713,13 @@ def solve_binary(
                     K_whole, y, C, alpha, G, stop_tol, min(budget - n_iter, cap), shrinking
                 )
                 n_iter += it
-                if violation < stop_tol or n_iter >= budget:
-                    break
+                if verbose:
+                    _progress(n_iter, violation, alpha, C, n_newton)
+                if violation < stop_tol or n_iter >= budget or it == 0:
+                    break  # (no pair could move: a NaN, or a kernel that is no inner product)
                 if newton_step():
                     n_newton += 1
+                    n_iter += 1  # (a step counts towards max_iter: the loop stays bounded)
                 else:
                     # No descent along the face (a non-PSD kernel's saddle): SMO alone, to the end.
                     cap = budget
@@ -788,18 +809,23 @@ def solve_binary(
                 break
             if not whole and it >= inner_max and newton_step():
                 n_newton += 1
+                n_iter += 1
                 kept = np.empty(0, dtype=np.intp)
                 continue
+            stalled = stalled + 1 if it == 0 else 0
+            if stalled > 2:
+                # Rounds in which no pair can move (a kernel that is no inner product): stop, as
+                # libsvm does at max_iter, with the violation reached.
+                violation = _kkt_violation(alpha, G, y, C)
+                converged = violation < stop_tol
+                break
             # 6. Keep half of the set for the next round, free variables first (still moving).
             if n_act > q:
                 free = (a_new > 0) & (a_new < C[samples])
                 order = np.argsort(~free, kind="stable")
                 kept = ws[order[: q // 2]]
-            if verbose and n_round % 10 == 0:
-                print(
-                    f"round {n_round}: violation {violation:.3g}, active {n_act}, pairs {n_iter}, "
-                    f"Newton steps {n_newton}"
-                )
+            if verbose:
+                _progress(n_iter, violation, alpha, C, n_newton, n_round, n_act)
         if hard and n_iter >= max_iter and not converged and saved is None:
             separable = False
         rho = None
@@ -830,6 +856,14 @@ def solve_binary(
     if rho is None:
         rho = _rho(alpha, G, y, C)
     objective = 0.5 * float(alpha @ (G - 1.0))
+    if verbose:
+        at_bound = int(np.sum(alpha >= C))
+        print(
+            f"optimization finished, #iter = {n_iter}, violation = {violation:.3g}, "
+            f"Newton steps = {n_newton}\nobj = {objective:.6f}, rho = {rho:.6f}\n"
+            f"nSV = {int(np.sum(alpha > 0))}, nBSV = {at_bound}",
+            flush=True,
+        )
     return BinarySolution(
         alpha, rho, n_iter, float(violation), objective, converged, separable, G, n_newton
     )

@@ -199,8 +199,11 @@ def test_kernelsvc_break_ties_predicts_argmax_of_ovr_scores():
     X, y = make_blobs(n_samples=90, centers=3, cluster_std=3.0, random_state=0)
     clf = KernelSVC(break_ties=True).fit(X, y)
     np.testing.assert_array_equal(clf.predict(X), np.argmax(clf.decision_function(X), axis=1))
-    with pytest.raises(ValueError, match="break_ties"):
-        KernelSVC(break_ties=True, decision_function_shape="ovo").fit(X, y)
+    # scikit-learn's behaviour: fit accepts the combination, predict refuses it
+    ovo = KernelSVC(break_ties=True, decision_function_shape="ovo").fit(X, y)
+    assert ovo.decision_function(X).shape == (90, 3)
+    with pytest.raises(ValueError, match="break_ties must be False"):
+        ovo.predict(X)
 
 
 def test_kernelsvc_sample_weight_scales_c_and_class_weight_is_per_class_weight():

@@ -149,7 +149,8 @@ def test_solve_binary_polishes_only_converged_solutions_whose_rows_fit():
     G, violation = _float64_kkt(sol.alpha, y, C, K)
     # (1e-16 times the conditioning of the free block of a gamma=1 rbf matrix)
     assert violation < 1e-8 and sol.violation == pytest.approx(max(violation, 0), abs=1e-10)
-    assert sol.objective == pytest.approx(0.5 * sol.alpha @ (G - 1.0), rel=1e-12)
+    # (sums of 200 float64 products in another order: 1e-11 relative)
+    assert sol.objective == pytest.approx(0.5 * sol.alpha @ (G - 1.0), rel=1e-10)
     free = (sol.alpha > 0) & (sol.alpha < C)
     assert sol.rho == pytest.approx(np.mean((y * G)[free]), abs=1e-12)
     # decomposition (n > q) with a row cache too small for the free rows: not polished
