@@ -49,7 +49,7 @@ for name, params in runs.items():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # tol=0: run every epoch
         clf.fit(X, y)
-    per_epoch = (time.perf_counter() - start) / clf.n_iter_
+    per_epoch = (time.perf_counter() - start) / clf.n_iter_[0]
     curve = np.array(clf.loss_curve_)
     noise = float(np.sum(np.maximum(np.diff(curve), 0.0)) / np.mean(curve))
     print(f"{name:<24} {curve[-1] - best:10.2e} {noise:8.4f} {per_epoch:8.4f}")

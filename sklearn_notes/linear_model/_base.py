@@ -123,7 +123,7 @@ class _BaseGD(BaseEstimator):
         """``(weights of the objective, what its mean divides by)``; class weights go here."""
         return sample_weight, None
 
-    def _extra_attributes(self, X, Y, W, b, sample_weight, state, gradient):
+    def _extra_attributes(self, X, Y, W, b, sample_weight, state, result):
         """Learned attributes beyond ``coef_`` / ``intercept_`` (e.g. the lasso's duality gap)."""
         return {}
 
@@ -200,7 +200,7 @@ class _BaseGD(BaseEstimator):
         positive = getattr(self, "positive", False)
         if getattr(self, "solver", None) == "closed_form":
             W, b = self._exact_solution(X, Y, sample_weight)
-            curve, n_iter, gradient = [], 0, None
+            curve, n_iter, result = [], 0, None
         else:
             # 2. the problem: through the Gram matrix for least squares when n >> d
             l2, l1 = self._penalties(sample_weight)
@@ -238,10 +238,10 @@ class _BaseGD(BaseEstimator):
             W, b = problem.from_theta(result.theta)
             scale = self._objective_scale(sample_weight)
             curve = [scale * value for value in result.loss_curve]
-            n_iter, gradient = result.n_iter, result.gradient
+            n_iter = result.n_iter
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise overflow_error()
-        extra = self._extra_attributes(X, Y, W, b, sample_weight, state, gradient)
+        extra = self._extra_attributes(X, Y, W, b, sample_weight, state, result)
         # 4. assign everything at the end
         self._unpack(W, b, state, X.dtype)
         for name, value in extra.items():

@@ -22,9 +22,16 @@ from ._base import _BaseRegressorGD
 __all__ = ["LassoGD", "lasso_dual_gap", "lasso_kkt_violation"]
 
 
-def lasso_dual_gap(
-    X, Y, W, b, alpha, sample_weight, fit_intercept=True, positive=False, correlation=None
-):
+def _dual_gap(c, rSr, rSy, W, alpha, positive):
+    """Duality gap per target from ``c = X_c^T S r / N``, ``r^T S r / N`` and ``r^T S y_c / N``."""
+    worst = np.max(c, axis=0, initial=0.0) if positive else np.max(np.abs(c), axis=0, initial=0.0)
+    shrink = np.minimum(1.0, alpha / np.maximum(worst, np.finfo(float).tiny))
+    primal = 0.5 * rSr + alpha * np.abs(W).sum(axis=0)
+    dual = shrink * rSy - 0.5 * shrink**2 * rSr  # D(nu) with nu = shrink * r
+    return np.maximum(primal - dual, 0.0)
+
+
+def lasso_dual_gap(X, Y, W, b, alpha, sample_weight, fit_intercept=True, positive=False):
     """Duality gap of the lasso at ``(W, b)``, per target: an upper bound on ``F(W) - F*``.
 
     For ``P(w) = (1 / (2 N)) ||r||_S^2 + alpha ||w||_1`` (``N = sum(s)``, ``r = y - X w - b``) the
@@ -46,8 +53,6 @@ def lasso_dual_gap(
     fit_intercept : bool, default=True
         Whether ``b`` is the optimal (unpenalized) intercept: residuals and targets are centred.
     positive : bool, default=False
-    correlation : ndarray of shape (n_features, n_targets), default=None
-        ``c`` when already known (the solver's last gradient, negated): saves a pass over ``X``.
 
     Returns
     -------
@@ -63,18 +68,15 @@ def lasso_dual_gap(
     """
     sw = np.asarray(sample_weight, dtype=np.float64)
     N = float(sw.sum())
-    support = np.flatnonzero(np.any(W != 0, axis=1))  # a lasso solution is mostly zeros
-    R = Y - np.asarray(X[:, support] @ W[support]) - b
+    R = Y - np.asarray(X @ W) - b
     Yc = Y
     if fit_intercept:  # the intercept's optimality: residuals and targets centred
         R = R - (sw @ R) / N
         Yc = Y - (sw @ Y) / N
-    C = np.asarray(X.T @ (R * sw[:, None])) / N if correlation is None else correlation
-    worst = np.max(C, axis=0, initial=0.0) if positive else np.max(np.abs(C), axis=0, initial=0.0)
-    nu = R * np.minimum(1.0, alpha / np.maximum(worst, np.finfo(float).tiny))
-    primal = 0.5 * np.einsum("i,ij->j", sw, R * R) / N + alpha * np.abs(W).sum(axis=0)
-    dual = (np.einsum("i,ij->j", sw, nu * Yc) - 0.5 * np.einsum("i,ij->j", sw, nu * nu)) / N
-    return np.maximum(primal - dual, 0.0)
+    c = np.asarray(X.T @ (R * sw[:, None])) / N
+    rSr = np.einsum("i,ij->j", sw, R * R) / N
+    rSy = np.einsum("i,ij->j", sw, R * Yc) / N
+    return _dual_gap(c, rSr, rSy, W, alpha, positive)
 
 
 def lasso_kkt_violation(X, y, coef, intercept, alpha, sample_weight=None):
@@ -159,7 +161,10 @@ class LassoGD(_BaseRegressorGD):
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     warm_start : bool, default=False
-        Start from the previous solution (e.g. along a path of decreasing ``alpha``).
+        Start from the previous (or a user-set) solution (e.g. along a path of decreasing
+        ``alpha``); a ``coef_`` without ``intercept_`` starts the intercept at 0.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (the prox becomes ``max(w - eta alpha, 0)``).
     random_state : int, RandomState instance or None, default=None
         Sampling of the stochastic solvers.
     verbose : int, default=0
@@ -169,8 +174,11 @@ class LassoGD(_BaseRegressorGD):
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients; many are exactly 0 for large ``alpha``.
-    intercept_ : float or ndarray of shape (n_targets,)
-        Intercept.
+    intercept_ : numpy float or ndarray of shape (n_targets,)
+        Intercept (float32 for float32 ``X``, as ``coef_``).
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap at the solution (:func:`lasso_dual_gap`): a bound on the distance of the
+        objective from its minimum; scikit-learn's ``Lasso.dual_gap_``.
     loss_curve_ : list of float
         Objective after each epoch.
     n_iter_ : int
@@ -209,9 +217,16 @@ class LassoGD(_BaseRegressorGD):
     def _penalties(self, sample_weight):
         return 0.0, self.alpha
 
-    def _extra_attributes(self, X, Y, W, b, sample_weight, state, gradient):
-        correlation = None if gradient is None else -gradient  # l2 = 0: c = -grad f
-        gap = lasso_dual_gap(
-            X, Y, W, b, self.alpha, sample_weight, self.fit_intercept, self.positive, correlation
-        )
+    def _extra_attributes(self, X, Y, W, b, sample_weight, state, result):
+        if result is not None and result.gradient is not None and Y.shape[1] == 1:
+            # from what the working-set solver already computed, without a pass over X:
+            # c = -grad f (no L2 term); r^T S r / N from the final objective; and
+            # w^T c = (y_c - r)^T S r / N gives r^T S y_c / N
+            c = -result.gradient
+            rSr = 2.0 * (result.loss_curve[-1] - self.alpha * np.abs(W).sum(axis=0))
+            gap = _dual_gap(c, rSr, np.einsum("ij,ij->j", W, c) + rSr, W, self.alpha, self.positive)
+        else:
+            gap = lasso_dual_gap(
+                X, Y, W, b, self.alpha, sample_weight, self.fit_intercept, self.positive
+            )
         return {"dual_gap_": gap[0] if state["ndim"] == 1 else gap}

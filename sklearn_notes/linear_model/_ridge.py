@@ -98,8 +98,10 @@ class RidgeGD(_BaseRegressorGD):
         Full-batch gradient descent, SGD (one random sample per step), minibatch SGD
         (``batch_size`` samples per step), or the analytic solution (Cholesky solve).
     accelerated : bool, default=True
-        Nesterov momentum with adaptive restart for ``solver="gd"``; ``False`` is the notes' plain
-        update ``w <- w - eta grad``.
+        For ``solver="gd"``: through the Gram matrix (``n_samples >= n_features``), conjugate
+        gradients (exact steps along gradients made conjugate to the previous ones); otherwise,
+        or with ``positive=True``, Nesterov momentum with adaptive restart. ``False`` is the
+        notes' plain update ``w <- w - eta grad``.
     learning_rate : {"lipschitz", "constant", "invscaling"}, default="lipschitz"
         ``"lipschitz"``: ``eta = 1 / L`` with ``L`` the Lipschitz constant of the gradient (for
         ``"gd"`` a backtracking line search starts there when accelerated; for the stochastic
@@ -115,8 +117,10 @@ class RidgeGD(_BaseRegressorGD):
     max_iter : int, default=1000
         Maximum number of epochs (one full-batch step, or one pass over the data).
     tol : float, default=1e-6
-        ``"gd"``: stop when the max-norm of the gradient (of the objective divided by
-        ``2 * sum(sample_weight)``) is ``<= tol``; stochastic: stop after ``n_iter_no_change``
+        ``"gd"`` with conjugate gradients: stop when the coefficients are provably within ``tol``
+        (relative, 2-norm) of the optimum (``||grad|| / lambda_min <= tol ||w||``); other
+        ``"gd"`` runs: when the max-norm of the gradient mapping (of the objective divided by
+        ``2 * sum(sample_weight)``) is ``<= tol``; stochastic: after ``n_iter_no_change``
         epochs without a relative improvement of ``tol``.
     n_iter_no_change : int, default=5
         See ``tol``.
@@ -125,7 +129,10 @@ class RidgeGD(_BaseRegressorGD):
     fit_intercept : bool, default=True
         Fit an unpenalized intercept.
     warm_start : bool, default=False
-        Start from the previous ``coef_`` / ``intercept_``.
+        Start from the previous (or a user-set) ``coef_`` / ``intercept_``.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (a projected gradient step; not with
+        ``"closed_form"``).
     random_state : int, RandomState instance or None, default=None
         Sampling of the stochastic solvers.
     verbose : int, default=0
@@ -135,8 +142,8 @@ class RidgeGD(_BaseRegressorGD):
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Coefficients ``w``.
-    intercept_ : float or ndarray of shape (n_targets,)
-        Intercept ``b``.
+    intercept_ : numpy float or ndarray of shape (n_targets,)
+        Intercept ``b`` (float32 for float32 ``X``, as ``coef_``).
     loss_curve_ : list of float
         The objective ``||y - X w - b||^2 + alpha ||w||^2`` after each epoch (empty for
         ``"closed_form"``).
@@ -155,7 +162,9 @@ class RidgeGD(_BaseRegressorGD):
     Notes
     -----
     For ``solver="gd"`` with ``n_samples >= n_features`` the gradient is computed from the Gram
-    matrix ``X^T S X`` (formed once), so an epoch costs ``O(n_features^2)``.
+    matrix ``X^T S X`` (formed once), so an epoch costs ``O(n_features^2)``. A sparse CSR / CSC
+    ``X`` is never densified (the Gram matrix is ``(n_features, n_features)``, formed only up to
+    4,000 features).
 
     References
     ----------

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_notes import LassoGD, lasso_kkt_violation
+from sklearn_notes import LassoGD, lasso_dual_gap, lasso_kkt_violation
 
 
 @settings(max_examples=25, deadline=None)
@@ -136,6 +136,15 @@ def test_lassogd_dual_gap_matches_its_definition_and_sklearn(fit_intercept):
     exact = LassoGD(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
     sk = Lasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000)
     assert exact.fit(X, y).dual_gap_ < 1e-9 and sk.fit(X, y).dual_gap_ < 1e-9
+    # a converged fit takes the gap from the solver's last gradient: the same number
+    for tol in (1e-3, 1e-6):
+        fit = LassoGD(alpha=alpha, fit_intercept=fit_intercept, tol=tol).fit(X, y)
+        direct = lasso_dual_gap(
+            X, y[:, None], fit.coef_[:, None], np.atleast_1d(fit.intercept_), alpha,
+            np.ones(len(y)), fit_intercept,
+        )  # fmt: skip
+        assert np.ndim(fit.dual_gap_) == 0
+        np.testing.assert_allclose(fit.dual_gap_, direct[0], rtol=1e-6, atol=1e-12)
 
 
 def test_lassogd_multi_output_dual_gap_is_per_target():
