@@ -303,12 +303,13 @@ def hard_responsibilities(labels, sample_weight, n_clusters):
     )
 
 
-def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
+def update_centroids(X, labels, min_distances, sample_weight, sums, weights, old_centers):
     """The k-means M-step: ``c_k = (R^T X)_k / (R^T 1)_k``, empty clusters relocated.
 
     A cluster with zero weight is moved onto the positively weighted sample farthest from its own
     centroid (that sample leaves its old cluster), which lowers the inertia rather than wasting the
-    centroid.
+    centroid. Samples already on their centroid are not moved (with duplicates there may be more
+    clusters than distinct points); a cluster left empty keeps its old centre, as in scikit-learn.
 
     Parameters
     ----------
@@ -321,6 +322,8 @@ def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
         ``R^T X`` (see :func:`hard_responsibilities`).
     weights : ndarray of shape (n_clusters,)
         ``R^T 1``.
+    old_centers : ndarray of shape (n_clusters, n_features)
+        The centres of the E-step.
 
     Returns
     -------
@@ -331,7 +334,7 @@ def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
     empty = np.flatnonzero(weights <= 0)
     if empty.size:
         # Farthest positively weighted samples first; each leaves its cluster for an empty one.
-        candidates = np.where(sample_weight > 0, min_distances, -np.inf)
+        candidates = np.where((sample_weight > 0) & (min_distances > 0), min_distances, -np.inf)
         far = np.argsort(-candidates, kind="stable")[: empty.size]
         far = far[np.isfinite(candidates[far])]
         for k, i in zip(empty, far):
@@ -341,7 +344,7 @@ def update_centroids(X, labels, min_distances, sample_weight, sums, weights):
             weights[old] -= sample_weight[i]
             sums[k] = sample_weight[i] * x
             weights[k] = sample_weight[i]
-    centers = np.zeros_like(sums)
+    centers = old_centers.copy()
     filled = weights > 0
     centers[filled] = sums[filled] / weights[filled, None]
     return centers
@@ -386,7 +389,7 @@ def _compare_csr_rows(data, indices, indptr, a, b):  # pragma: no cover
 
 @numba.njit(cache=True)
 def _merge_sort_csr_rows(data, indices, indptr, order, buffer):  # pragma: no cover
-    """Stable bottom-up merge sort of ``order`` by :func:`_compare_csr_rows` (np.lexsort's order)."""
+    """Stable bottom-up merge sort of ``order`` by :func:`_compare_csr_rows` (np.lexsort order)."""
     n = len(order)
     width = 1
     while width < n:
@@ -466,11 +469,23 @@ def kmeans_plusplus(
     """
     X = _as_data(X)
     n_samples = X.shape[0]
-    w = np.ones(n_samples) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if n_samples < n_clusters:
+        raise ValueError(f"n_samples={n_samples} should be >= n_clusters={n_clusters}.")
+    w = check_sample_weight(sample_weight, X)
     if x_squared_norms is None:
         x_squared_norms = row_norms(X, squared=True)
+    elif len(x_squared_norms) != n_samples:
+        raise ValueError(
+            f"The length of x_squared_norms {len(x_squared_norms)} should be equal to the "
+            f"length of n_samples {n_samples}."
+        )
     if n_local_trials is None:
         n_local_trials = 2 + int(np.log(n_clusters))
+    elif n_local_trials <= 0:
+        raise ValueError(
+            f"n_local_trials is set to {n_local_trials} but should be an integer value greater "
+            "than zero."
+        )
     random_state = check_random_state(random_state)
     if order is None:
         order = _canonical_order(X)
@@ -558,7 +573,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
     tol : float, default=1e-4
         Convergence when the centre shift of an iteration, ``sum_k ||c_k - c_k^old||^2``, is at
         most ``tol`` times the mean variance of the features (scikit-learn's criterion, so ``tol``
-        is scale-free), or when the assignment no longer changes (all that ``tol=0`` asks).
+        is scale-free); ``tol=0`` stops once the assignment no longer changes.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialization.
     verbose : int, default=0
@@ -648,8 +663,8 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
             return self.n_init
         if self.n_init not in ("auto", 1):
             warnings.warn(
-                f"Explicit initial centers given: running one initialization instead of "
-                f"n_init={self.n_init}.",
+                "Explicit initial center position passed: performing only one init in "
+                f"{type(self).__name__} instead of n_init={self.n_init}.",
                 RuntimeWarning,
                 stacklevel=4,
             )
@@ -685,22 +700,31 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
             centers = self.init
             what = "init array"
         centers = np.array(centers, dtype=np.float64, copy=True)
-        if centers.shape != (self.n_clusters, X.shape[1]):
+        if centers.ndim != 2 or centers.shape[0] != self.n_clusters:
             raise ValueError(
-                f"{what} has shape {centers.shape}; expected (n_clusters, n_features) = "
-                f"({self.n_clusters}, {X.shape[1]})."
+                f"The shape of the initial centers {centers.shape} ({what}) does not match the "
+                f"number of clusters {self.n_clusters}."
+            )
+        if centers.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"The shape of the initial centers {centers.shape} ({what}) does not match the "
+                f"number of features of the data {X.shape[1]}."
             )
         if not np.all(np.isfinite(centers)):
             raise ValueError(f"{what} contains NaN or infinity.")
         return centers / data.scale
 
     def _e_step(self, data, sample_weight, centers):
-        # resp = (labels, min_distances, R^T X, R^T 1): the hard posterior and its statistics.
+        # resp = (labels, min_distances, R^T X, R^T 1, centers): the hard posterior, its
+        # statistics, and the centres it was computed at (an empty cluster keeps its centre).
         resp = assign_nearest(data.X, centers, data.x_squared_norms, sample_weight)
-        return resp, -float(sample_weight @ resp[1])
+        return (*resp, centers), -float(sample_weight @ resp[1])
 
     def _m_step(self, data, sample_weight, resp):
-        return update_centroids(data.X, *resp[:2], sample_weight, *resp[2:])
+        labels, min_distances, sums, weights, centers = resp
+        return update_centroids(
+            data.X, labels, min_distances, sample_weight, sums, weights, centers
+        )
 
     def _prepare(self, X, sample_weight):
         return _KMeansData(X)
@@ -712,10 +736,8 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
         return float(np.mean(np.var(data.X, axis=0)))
 
     def _change(self, old_centers, old_resp, centers, resp, objective_change):
-        # The centre shift sum_k ||c_k - c_k^old||^2, as in scikit-learn; an unchanged assignment
-        # means the next M-step would return the same centres: converged exactly.
-        if np.array_equal(resp[0], old_resp[0]):
-            return 0.0
+        # The centre shift sum_k ||c_k - c_k^old||^2, as in scikit-learn. An assignment that no
+        # longer changes gives the same centres at the next M-step, a shift of exactly 0.
         return float(np.sum((centers - old_centers) ** 2))
 
     # --- public API ----------------------------------------------------------------------------

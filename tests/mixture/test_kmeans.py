@@ -166,7 +166,7 @@ def test_kmeansem_n_init_auto_and_restarts():
     one = KMeansEM(5, init="random", n_init=1, random_state=0).fit(X)
     auto = KMeansEM(5, init="random", random_state=0).fit(X)  # "auto": 10 restarts for random
     assert auto.inertia_ <= one.inertia_
-    with pytest.warns(RuntimeWarning, match="one initialization"):
+    with pytest.warns(RuntimeWarning, match="performing only one init"):
         KMeansEM(5, init=X[:5], n_init=3).fit(X)
 
 
@@ -220,7 +220,9 @@ def test_kmeansem_callable_init_and_its_n_init():
     calls.clear()
     KMeansEM(4, init=first_rows).fit(X)  # n_init="auto": 10 for a callable, as in scikit-learn
     assert len(calls) == 10
-    with pytest.raises(ValueError, match="init callable's result has shape"):
+    with pytest.raises(
+        ValueError, match=r"initial centers \(2, 2\) \(init callable.s result\).*number of clusters"
+    ):
         KMeansEM(4, init=lambda data, k, random_state: data[:2]).fit(X)
 
 
@@ -340,3 +342,65 @@ def test_kmeansem_sparse_input_is_never_densified(monkeypatch):
     km = KMeansEM(3, random_state=0).fit(X)
     np.testing.assert_array_equal(km.cluster_centers_, expected)
     km.predict(X), km.transform(X), km.score(X)
+
+
+# --- ported from scikit-learn's sklearn/cluster/tests/test_k_means.py ---------------------------
+
+
+@pytest.mark.parametrize("container", [np.array, scipy.sparse.csr_matrix])
+def test_kmeansem_toy_results_worked_out_by_hand(container):
+    X = container(np.array([[0, 0], [0.5, 0], [0.5, 1], [1, 1]]))
+    km = KMeansEM(2, init=np.array([[0.0, 0], [1, 1]])).fit(X, sample_weight=[3, 1, 1, 3])
+    np.testing.assert_array_equal(km.labels_, [0, 0, 1, 1])
+    np.testing.assert_allclose(km.inertia_, 0.375)
+    np.testing.assert_allclose(km.cluster_centers_, [[0.125, 0], [0.875, 1]])
+    assert km.n_iter_ == 2  # the second M-step moves nothing: a centre shift of 0, as in sklearn
+
+
+@pytest.mark.parametrize("container", [np.array, scipy.sparse.csr_matrix])
+def test_kmeansem_relocates_an_empty_cluster_like_sklearn(container):
+    X = container(np.array([[0, 0], [0.5, 0], [0.5, 1], [1, 1]]))
+    km = KMeansEM(2, init=np.array([[0.5, 0.5], [3, 3]])).fit(X)  # (3, 3) is empty at first
+    assert km.n_iter_ == 3
+    np.testing.assert_allclose(km.inertia_, 0.25)
+    centers = sorted(km.cluster_centers_.tolist())
+    np.testing.assert_allclose(centers, [[0.25, 0], [0.75, 1]])
+
+
+def test_kmeansem_stops_when_more_clusters_than_distinct_points():
+    X = np.array([[0, 0], [1, 1], [1, 1], [1, 0], [0, 1]], dtype=float)
+    with pytest.warns(ConvergenceWarning, match=r"distinct clusters \(4\).*n_clusters \(5\)"):
+        km = KMeansEM(5, init=X).fit(X)
+    assert km.n_iter_ == 1  # nothing relocated onto a duplicate; the empty centre stays put
+    np.testing.assert_array_equal(km.cluster_centers_, X)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(x_squared_norms=np.ones(3)), "length of x_squared_norms 3 should be equal"),
+        (dict(n_local_trials=0), "n_local_trials is set to 0"),
+        (dict(sample_weight=-np.ones(10)), "Negative values"),
+    ],
+)
+def test_kmeans_plusplus_wrong_params(kwargs, match):
+    X = np.random.RandomState(0).standard_normal((10, 2))
+    with pytest.raises(ValueError, match=match):
+        kmeans_plusplus(X, 3, **kwargs)
+    with pytest.raises(ValueError, match="n_samples=10 should be >= n_clusters=11"):
+        kmeans_plusplus(X, 11)
+
+
+@pytest.mark.parametrize(
+    "init, match",
+    [
+        (np.zeros((2, 2)), r"initial centers \(2, 2\).*number of clusters 3"),
+        (np.zeros((3, 5)), r"initial centers \(3, 5\).*number of features of the data 2"),
+    ],
+)
+def test_kmeansem_wrong_init_shape_messages(init, match):
+    X = np.random.RandomState(0).standard_normal((10, 2))
+    with pytest.raises(ValueError, match=match):
+        KMeansEM(3, init=init).fit(X)
+    with pytest.raises(ValueError, match=match):
+        KMeansEM(3, init=lambda X, k, random_state: init).fit(X)
