@@ -145,7 +145,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-        Weights ``w`` (one row per class one-vs-rest when there are more than two classes).
+        Weights ``w`` (one row per class one-vs-rest when there are more than two classes);
+        float32 for float32 ``X`` (the updates run in float64).
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Biases ``b``.
     classes_ : ndarray of shape (n_classes,)
@@ -228,7 +229,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
 
     def _validate(self, X, y, sample_weight, reset):
         X, y = validate_data(
-            self, X, y, accept_sparse=("csr", "csc"), dtype=np.float64, reset=reset
+            self, X, y, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=reset
         )
         check_classification_targets(y)
         sample_weight = check_sample_weight(sample_weight, X)
@@ -238,7 +239,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             finite = np.isfinite(np.square(values).sum())
         if not finite:
             raise _overflow_error()
-        return _as_kernel_input(X), y, sample_weight
+        return X, y, sample_weight
 
     def _units(self, classes, y, sample_weight):
         """``(target index, signed labels, weights)`` of each binary unit.
@@ -268,18 +269,19 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             and np.array_equal(getattr(self, "classes_", None), classes)
             and self.coef_.shape == (n_units, n_features)
         ):
-            return self.coef_.copy(), self.intercept_.astype(np.float64)
+            return self.coef_.astype(np.float64), self.intercept_.astype(np.float64)
         return np.zeros((n_units, n_features)), np.zeros(n_units)
 
-    def _finish(self, classes, coef, intercept, X):
-        """Assign the model once it is known to be finite (no half-updated estimator)."""
+    def _finish(self, classes, coef, intercept, X, dtype):
+        """Assign the model once it is known to be finite (no half-updated estimator); float32
+        ``X`` gives float32 weights, as scikit-learn's."""
         with np.errstate(over="ignore", invalid="ignore"):
             scores = X @ coef.T + intercept
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(scores))):
             raise _overflow_error()
         self.classes_ = classes
-        self.coef_ = coef
-        self.intercept_ = intercept
+        self.coef_ = coef.astype(dtype, copy=False)
+        self.intercept_ = intercept.astype(dtype, copy=False)
 
     # --- fit -----------------------------------------------------------------------------------
 
@@ -300,6 +302,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self : Perceptron
         """
         X, y, sample_weight = self._validate(X, y, sample_weight, reset=True)
+        dtype, X = X.dtype, _as_kernel_input(X)
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError(
@@ -338,7 +341,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         # 3. assign at the end
-        self._finish(classes, coef, intercept, X)
+        self._finish(classes, coef, intercept, X, dtype)
         self.n_iter_ = max(n_iters)
         self.converged_ = all(separated)
         return self
@@ -407,6 +410,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 "a dictionary, e.g. from sklearn.utils.class_weight.compute_class_weight."
             )
         X, y, sample_weight = self._validate(X, y, sample_weight, reset=first)
+        dtype, X = X.dtype, _as_kernel_input(X)
         if classes is not None:
             classes = np.unique(classes)
             if not first and not np.array_equal(classes, self.classes_):
@@ -429,7 +433,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 rng.shuffle(order)
             _epoch(X, y_signed, weights, order, coef[row], intercept[row : row + 1], self.eta0,
                    self.fit_intercept)  # fmt: skip
-        self._finish(classes, coef, intercept, X)
+        self._finish(classes, coef, intercept, X, dtype)
         self.n_iter_ = 1
         self.converged_ = False
         return self
@@ -448,7 +452,9 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=np.float64, reset=False)
+        X = validate_data(
+            self, X, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), reset=False
+        )
         with np.errstate(over="ignore", invalid="ignore"):
             scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores

@@ -213,3 +213,18 @@ def test_perceptron_failed_refit_leaves_the_model_bit_identical():
         assert vars(clf).keys() == before.keys()
         for key, value in before.items():
             np.testing.assert_array_equal(getattr(clf, key), value, err_msg=key)
+
+
+def test_perceptron_keeps_float32_as_sklearn():
+    X, y = _iris_shuffled()
+    X32 = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = Perceptron(shuffle=False, max_iter=20).fit(X32, y)
+        ref = SkPerceptron(shuffle=False, max_iter=20, tol=None).fit(X32, y)
+        clf64 = Perceptron(shuffle=False, max_iter=20).fit(X32.astype(np.float64), y)
+    assert clf.coef_.dtype == ref.coef_.dtype == np.float32
+    assert clf.decision_function(X32).dtype == np.float32
+    np.testing.assert_array_equal(clf.coef_, clf64.coef_.astype(np.float32))
+    clf.partial_fit(X32, y)  # float32 weights in, the update in float64
+    assert clf.coef_.dtype == np.float32
