@@ -208,9 +208,9 @@ class BaseEM(BaseEstimator, metaclass=ABCMeta):
                 best = run
         if not best.converged and self.max_iter > 0:
             warnings.warn(
-                f"{type(self).__name__}: the best initialization did not converge within "
-                f"max_iter={self.max_iter} iterations (tol={self.tol}). Increase max_iter or tol, "
-                "or try other initializations.",
+                f"{type(self).__name__}: Best performing initialization did not converge. Try "
+                "different init parameters, or increase max_iter, tol, or check for degenerate "
+                f"data (max_iter={self.max_iter}, tol={self.tol}).",
                 ConvergenceWarning,
                 stacklevel=3,
             )

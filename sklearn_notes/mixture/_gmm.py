@@ -53,7 +53,7 @@ _OVERFLOW = (
 )
 
 _ILL_DEFINED = (
-    "Fitting the mixture model failed because some components have an ill-defined empirical "
+    "Fitting the mixture model failed because some components have ill-defined empirical "
     "covariance (for instance caused by singleton or collapsed samples). Try to decrease the "
     "number of components, increase reg_covar (now {reg_covar!r}), or scale the input data."
 )
@@ -836,7 +836,10 @@ class GMMEM(DensityMixin, BaseEM):
 def _checked_array(value, shape, name):
     array = np.asarray(value, dtype=np.float64)
     if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {array.shape}.")
+        # scikit-learn's wording, with our parameter's name
+        raise ValueError(
+            f"The parameter '{name}' should have the shape of {shape}, but got {array.shape}."
+        )
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return array
