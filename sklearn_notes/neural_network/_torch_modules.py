@@ -21,12 +21,14 @@ class ClassifierNet(NeuralNet):
     (:func:`~sklearn_notes.utils._torch_base.train_epochs`), which records the losses.
     """
 
-    def __init__(self, module, **kwargs):
+    def __init__(self, module, criterion=nn.CrossEntropyLoss, **kwargs):
+        # criterion is a keyword, as in skorch's NeuralNetClassifier, so that get_params() can
+        # rebuild the net (clone, sklearn_notes.io.load)
         kwargs.setdefault("train_split", None)
         kwargs.setdefault("iterator_train", ArrayBatches)
         kwargs.setdefault("iterator_train__shuffle", True)
         kwargs.setdefault("iterator_valid", ArrayBatches)
-        super().__init__(module, nn.CrossEntropyLoss, **kwargs)
+        super().__init__(module, criterion, **kwargs)
 
     @property
     def _default_callbacks(self):
