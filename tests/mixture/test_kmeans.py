@@ -192,9 +192,9 @@ def test_kmeansem_max_iter_warns():
 
 
 def test_kmeansem_tol_is_sklearns_centre_shift_and_reaches_its_inertia():
-    # Regression (issue 13): tol was a relative change of inertia and the default stopped after 9
-    # iterations at 17.70 M where KMeans reaches 17.12 M. From the same poor start both now run
-    # the same iterations to the same centres.
+    # Regression (issue 13): tol was a relative change of inertia, and the defaults stopped well
+    # short of KMeans' inertia. From the same poor start both now run the same iterations to the
+    # same centres.
     X, _ = make_blobs(50_000, n_features=10, centers=8, cluster_std=6, random_state=0)
     start = X[np.argsort(np.sum((X - X[0]) ** 2, axis=1))[:8]]
     ours = KMeansEM(8, init=start).fit(X)
