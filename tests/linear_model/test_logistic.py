@@ -120,10 +120,12 @@ def test_logisticregressiongd_rejects_one_class_and_continuous_targets():
 
 
 def _sk_logistic(C, l1_ratio=0.0, **params):
-    """scikit-learn's LogisticRegression with an elastic-net share, on 1.6 and on 1.8+ (where
-    ``penalty`` is deprecated in favour of ``l1_ratio`` alone)."""
+    """scikit-learn's LogisticRegression with an elastic-net share (``C=np.inf``: no penalty), on
+    1.6 and on 1.8+ (where ``penalty`` is deprecated in favour of ``l1_ratio`` alone)."""
     if inspect.signature(LogisticRegression).parameters["penalty"].default == "deprecated":
         return LogisticRegression(C=C, l1_ratio=l1_ratio, **params)
+    if np.isinf(C):  # no penalty
+        return LogisticRegression(penalty=None, **params)
     return LogisticRegression(C=C, penalty="elasticnet", l1_ratio=l1_ratio, **params)
 
 
