@@ -6,11 +6,13 @@ dangerous as a script. :func:`save` writes one zip archive that holds
 * ``estimator.skops``: the estimator in skops' format [1]_, a JSON schema of the object tree whose
   loading only builds the types it is allowed to build;
 * ``tensors.safetensors`` (torch estimators only): the networks' weights in the safetensors
-  format [2]_, plain arrays with no code at all;
+  format [2]_, plain arrays with no code at all; the networks themselves are rebuilt from their
+  recipe (class and constructor arguments), as a fit builds them;
 * ``manifest.json``: the format version, the package version and the estimator's class.
 
-:func:`load` trusts skops' own safe types and the classes defined in :mod:`sklearn_notes`; any
-other type named in the file is refused with :class:`UntrustedTypeError` before anything is built,
+:func:`load` trusts skops' own safe types, the classes defined in :mod:`sklearn_notes` and, for
+the recipes of torch networks, torch's optimizer and layer classes; any other type named in the
+file is refused with :class:`UntrustedTypeError` before anything is built,
 unless the caller names it in ``trusted``.
 
 References
@@ -158,7 +160,8 @@ def load(path, *, trusted=None):
             f"this sklearn-notes reads {_FORMAT!r} version {_VERSION}."
         )
     named = set(sio.get_untrusted_types(data=data))
-    refused = {t for t in named if not _is_package_class(t)} - set(trusted or ())
+    refused = {t for t in named if not (_is_package_class(t) or _is_torch_class(t))}
+    refused -= set(trusted or ())
     if refused:
         raise UntrustedTypeError(refused)
     estimator = sio.loads(data, trusted=sorted(named))
@@ -176,21 +179,102 @@ def _package_version():
 
 
 # --- torch estimators ---------------------------------------------------------------------------
-# A torch estimator exposes its weights through two methods of the torch base:
-# ``_torch_state_dict()`` -> (estimator without its torch objects, {name: tensor}), and
-# ``_load_torch_state_dict(tensors)``, which rebuilds the networks from the hyper-parameters and the
-# fitted attributes and loads the weights into them.
+# A fitted torch estimator holds skorch nets. Each is saved as a recipe (its class and constructor
+# arguments, which skorch's ``initialize`` turns back into modules, optimizer and criterion) plus
+# the weights of its modules in safetensors; loading rebuilds the net from the recipe and loads the
+# weights into it. The optimizers' moments are not saved: a warm start after loading starts Adam
+# afresh.
+
+#: Beyond the package's own classes, the torch / skorch classes a recipe may name (classes only:
+#: the recipe's arguments to skorch, which builds them as a fit would).
+_TORCH_BASES = {
+    "torch.optim.": "torch.optim.Optimizer",
+    "torch.nn.modules.": "torch.nn.Module",
+}
+_SKORCH_TYPES = {"skorch.dataset.Dataset", "skorch.dataset.ValidSplit", "skorch.history.History"}
+
+
+class SavedNet:
+    """What :func:`save` keeps of a skorch net: the recipe to rebuild it and its modules' layout.
+
+    Parameters
+    ----------
+    net_class : type
+        The skorch net's class.
+    params : dict
+        Its constructor arguments (``get_params(deep=False)``).
+    modules : dict
+        Module name -> ``{"dtype": str or None, "training": bool}``.
+    history : list of dict
+        The net's training history.
+    """
+
+    def __init__(self, net_class, params, modules, history):
+        self.net_class = net_class
+        self.params = params
+        self.modules = modules
+        self.history = history
+
+
+def _is_torch_class(name):
+    for prefix, base in _TORCH_BASES.items():
+        if name.startswith(prefix):
+            module_name, _, attr = name.rpartition(".")
+            try:
+                obj = getattr(importlib.import_module(module_name), attr)
+                base_module, _, base_attr = base.rpartition(".")
+                root = getattr(importlib.import_module(base_module), base_attr)
+            except (ImportError, AttributeError):
+                return False
+            return inspect.isclass(obj) and issubclass(obj, root)
+    return name in _SKORCH_TYPES
 
 
 def _split_torch_state(estimator):
-    method = getattr(estimator, "_torch_state_dict", None)
-    if method is None:
+    """(a copy of the estimator with a SavedNet for each skorch net, {name: tensor})."""
+    try:
+        from skorch import NeuralNet
+    except ImportError:
         return estimator, {}
-    return method()
+    nets = {key: value for key, value in vars(estimator).items() if isinstance(value, NeuralNet)}
+    if not nets:
+        return estimator, {}
+    import copy
+
+    shell, tensors = copy.copy(estimator), {}
+    for attr, net in nets.items():
+        modules = {}
+        for name in (*net._modules, *net._criteria):
+            module = getattr(net, f"{name}_")
+            floats = [p.dtype for p in module.state_dict().values() if p.is_floating_point()]
+            modules[name] = {
+                "dtype": str(floats[0]).removeprefix("torch.") if floats else None,
+                "training": module.training,
+            }
+            for key, tensor in module.state_dict().items():
+                tensors[f"{attr}/{name}/{key}"] = tensor.detach().cpu().contiguous()
+        params = {k: v for k, v in net.get_params(deep=False).items() if not k.startswith("_")}
+        history = [dict(row) for row in net.history]
+        setattr(shell, attr, SavedNet(type(net), params, modules, history))
+    return shell, tensors
 
 
 def _restore_torch_state(estimator, tensors):
-    method = getattr(estimator, "_load_torch_state_dict", None)
-    if method is None:
-        raise ValueError(f"{type(estimator).__name__} cannot take back the saved network weights.")
-    method(tensors)
+    import torch
+    from skorch.history import History
+
+    for attr, saved in list(vars(estimator).items()):
+        if not isinstance(saved, SavedNet):
+            continue
+        net = saved.net_class(**saved.params).initialize()
+        for name, info in saved.modules.items():
+            module = getattr(net, f"{name}_")
+            if info["dtype"] is not None:
+                module.to(getattr(torch, info["dtype"]))
+            prefix = f"{attr}/{name}/"
+            module.load_state_dict(
+                {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+            )
+            module.train(info["training"])
+        net.history = History(saved.history)
+        setattr(estimator, attr, net)
