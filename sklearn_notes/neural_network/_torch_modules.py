@@ -8,12 +8,12 @@ from skorch.callbacks import EpochTimer
 from skorch.utils import to_tensor
 from torch import nn
 
-from ..utils._torch_base import ArrayBatches
+from ..utils._torch_base import ArrayBatches, QuickModeSwitch
 
 __all__ = ["ClassifierNet", "ConvNet", "RecurrentNet", "chrono_initialization", "count_parameters"]
 
 
-class ClassifierNet(NeuralNet):
+class ClassifierNet(QuickModeSwitch, NeuralNet):
     r"""skorch net minimizing the sample-weighted cross-entropy of a module's logits.
 
     Batches are ``(X, (y, sample_weight))``; the loss of a batch is
