@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
@@ -33,8 +34,11 @@ from ..utils import atomic_fit
 from ..utils._validation import check_sample_weight
 from ._dag import DAG, _ancestors_mask
 from ._inference import _check_size, log_evidence, most_probable, variable_elimination
+from ._structure import chow_liu_edges, hill_climb_edges, tan_edges
 
 __all__ = ["CPT", "BayesNet", "BayesNetSample", "n_free_parameters"]
+
+_STRUCTURE_LEARNERS = {"chow-liu", "tan", "hill-climb"}
 
 BayesNetSample = namedtuple("BayesNetSample", ["X", "y"])
 BayesNetSample.__doc__ = """Rows drawn from a fitted :class:`BayesNet`: ``X, y = model.sample(n)``.
@@ -155,8 +159,17 @@ def _is_missing(values):
     if values.dtype.kind == "f":
         return np.isnan(values)
     if values.dtype.kind == "O":
-        return np.fromiter((_missing_scalar(v) for v in values), bool, count=len(values))
+        return _map_distinct(values, _missing_scalar, bool)
     return np.zeros(values.shape, dtype=bool)
+
+
+def _map_distinct(values, fn, dtype):
+    """``fn`` of every entry of an object array, calling ``fn`` once per distinct value."""
+    try:
+        image = {v: fn(v) for v in dict.fromkeys(values.tolist())}
+    except TypeError:  # an unhashable entry: one call per entry
+        return np.fromiter((fn(v) for v in values), dtype, count=len(values))
+    return np.fromiter((image[v] for v in values.tolist()), dtype, count=len(values))
 
 
 def _as_float(values):
@@ -216,8 +229,8 @@ class _Column:
             codes[obs] = np.where(numeric[pos] == x[obs], pos, -2)
             return codes
         lookup = {s: i for i, s in enumerate(self.states)}
-        for r in np.flatnonzero(~missing):
-            codes[r] = lookup.get(_canonical(values[r]), -2)
+        obs = ~missing
+        codes[obs] = _map_distinct(values[obs], lambda v: lookup.get(_canonical(v), -2), np.int64)
         return codes
 
     def state_index(self, value):
@@ -250,7 +263,11 @@ def _numeric_states(states):
 
 
 def _sorted_states(values):
-    uniq = list(dict.fromkeys(_canonical(v) for v in values))
+    try:
+        distinct = dict.fromkeys(values.tolist())
+    except TypeError:  # unhashable entries: reported by the caller
+        distinct = values
+    uniq = list(dict.fromkeys(_canonical(v) for v in distinct))
     try:
         return tuple(sorted(uniq))
     except TypeError:  # mixed types (e.g. 1 and "a"): order of first appearance
@@ -315,10 +332,15 @@ class BayesNet(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    edges : iterable of (parent, child) pairs, default=None
+    edges : iterable of (parent, child) pairs, {"chow-liu", "tan", "hill-climb"} or None, \
+            default=None
         The structure: a list, a set, a generator or a networkx edge view (read once, in ``fit``).
         None means naive Bayes: ``target -> column`` for every column. Columns that no edge
-        mentions are isolated nodes.
+        mentions are isolated nodes. A string learns the structure from the training data:
+        "chow-liu", the maximum-likelihood tree over the columns and the target (rooted at the
+        target); "tan", tree-augmented naive Bayes (the target a parent of every column, plus the
+        tree of conditional mutual informations given it); "hill-climb", greedy search over
+        DAGs maximizing ``scoring``.
     target : hashable, default="y"
         Name of the target node (must differ from every column name).
     alpha : float, default=1.0
@@ -341,6 +363,14 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         is an error in ``fit``. "auto": every column's states are learned from the data.
     elimination_order : {"min_fill", "min_degree"}, default="min_fill"
         Greedy heuristic choosing the order in which variable elimination sums variables out.
+    scoring : {"bic", "bdeu"}, default="bic"
+        Score maximized by ``edges="hill-climb"``: BIC (log-likelihood minus half log n per free
+        parameter) or BDeu (Bayesian Dirichlet marginal likelihood, equivalent sample size 10).
+    max_parents : int, default=None
+        Most parents of a node in ``edges="hill-climb"``; None: no limit.
+    max_iter : int, default=1000
+        Most edge moves of ``edges="hill-climb"``; a ``ConvergenceWarning`` says when it stops
+        the search while the score still improves.
 
     Attributes
     ----------
@@ -354,6 +384,9 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         The states of each node: categories, readable bin intervals, or the classes.
     bin_edges_ : dict of {column: ndarray}
         Inner bin edges of the discretized columns; bins are ``(e_{k-1}, e_k]``.
+    n_iter_ : int
+        Passes of ``edges="hill-climb"`` over the candidate moves (each but the last applies
+        one); 1 for any other structure.
     n_features_in_ : int
         Number of feature columns.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -381,6 +414,12 @@ class BayesNet(ClassifierMixin, BaseEstimator):
     .. [1] D. Koller and N. Friedman, "Probabilistic Graphical Models", MIT Press, 2009,
        chapters 9 (variable elimination) and 17 (parameter estimation).
     .. [2] J. Pearl, "Probabilistic Reasoning in Intelligent Systems", Morgan Kaufmann, 1988.
+    .. [3] C. Chow and C. Liu, "Approximating discrete probability distributions with dependence
+       trees", IEEE Trans. Information Theory 14(3), 1968.
+    .. [4] N. Friedman, D. Geiger and M. Goldszmidt, "Bayesian network classifiers", Machine
+       Learning 29, 1997.
+    .. [5] D. Heckerman, D. Geiger and D. M. Chickering, "Learning Bayesian networks: the
+       combination of knowledge and statistical data", Machine Learning 20, 1995.
 
     Examples
     --------
@@ -399,7 +438,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "edges": [Iterable, None],
+        "edges": [StrOptions(_STRUCTURE_LEARNERS), Iterable, None],
         "target": [Hashable],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "discretize": [StrOptions({"auto"}), "boolean", list, tuple],
@@ -407,6 +446,9 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         "strategy": [StrOptions({"quantile", "uniform"})],
         "categories": [StrOptions({"auto"}), dict],
         "elimination_order": [StrOptions({"min_fill", "min_degree"})],
+        "scoring": [StrOptions({"bic", "bdeu"})],
+        "max_parents": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -419,6 +461,9 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         strategy="quantile",
         categories="auto",
         elimination_order="min_fill",
+        scoring="bic",
+        max_parents=None,
+        max_iter=1000,
     ):
         self.edges = edges
         self.target = target
@@ -428,6 +473,9 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         self.strategy = strategy
         self.categories = categories
         self.elimination_order = elimination_order
+        self.scoring = scoring
+        self.max_parents = max_parents
+        self.max_iter = max_iter
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -513,9 +561,18 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             for j, (name, disc) in enumerate(zip(names, self._discretized(names)))
         ]
         codes = np.column_stack([c.encode(X[:, j]) for j, c in enumerate(columns)] + [y_codes])
-        # 2. structure
+        # 2. structure: given, naive Bayes, or learned from the codes
         nodes = names + [self.target]
-        dag = DAG(self._edges(names), nodes=nodes)
+        states = {c.name: c.states for c in columns}
+        states[self.target] = tuple(classes.tolist())
+        cards = [len(states[v]) for v in nodes]
+        n_iter = 1
+        if isinstance(self.edges, str) and self.edges in _STRUCTURE_LEARNERS:
+            pairs, n_iter = self._learn_structure(codes, cards, weight)
+            edges = [(nodes[u], nodes[v]) for u, v in pairs]
+        else:
+            edges = self._edges(names)
+        dag = DAG(edges, nodes=nodes)
         if names and not len(dag._parents_idx(len(names))) + len(dag._children_idx(len(names))):
             warnings.warn(
                 f"No edge touches the target {self.target!r}: it is independent of every "
@@ -525,9 +582,6 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             )
         # 3. one CPT per node, from weighted counts over the rows that observe the node and its
         #    parents (available cases); rows of zero weight may hold unseen codes
-        states = {c.name: c.states for c in columns}
-        states[self.target] = tuple(classes.tolist())
-        cards = [len(states[v]) for v in nodes]
         used = weight > 0
         cpts = {}
         for i, v in enumerate(nodes):
@@ -551,10 +605,33 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         self.cpts_ = cpts
         self.states_ = states
         self.bin_edges_ = {c.name: c.edges for c in columns if c.edges is not None}
+        self.n_iter_ = n_iter
         self._columns = columns
         return self
 
     # --- inference -----------------------------------------------------------------------------
+
+    def _learn_structure(self, codes, cards, weight):
+        """Index pairs of the structure learned from the codes (target: the last column), and
+        the number of hill-climbing passes (1 for a tree)."""
+        target = len(cards) - 1
+        used = weight > 0
+        codes, weight = codes[used], weight[used]
+        if self.edges == "chow-liu":
+            return chow_liu_edges(codes, cards, weight, root=target), 1
+        if self.edges == "tan":
+            return tan_edges(codes, cards, weight, target), 1
+        edges, n_iter, converged = hill_climb_edges(
+            codes, cards, weight, self.scoring, self.max_parents, self.max_iter
+        )
+        if not converged:
+            warnings.warn(
+                f"Hill climbing stopped after max_iter={self.max_iter} moves with the score still "
+                "improving; increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        return edges, n_iter
 
     def _edges(self, names):
         """The (parent, child) pairs of the structure."""
@@ -562,7 +639,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             return [(self.target, name) for name in names]
         if isinstance(self.edges, str):
             raise ValueError(
-                f"edges={self.edges!r} is not a structure: give (parent, child) pairs."
+                f"edges={self.edges!r}: a string must be one of {sorted(_STRUCTURE_LEARNERS)}; "
+                "otherwise give (parent, child) pairs."
             )
         return list(self.edges)
 
@@ -1048,6 +1126,7 @@ def _from_cpts(cpts, target, elimination_order="min_fill"):
     model.states_ = {v: by_node[v].states for v in nodes}
     model.classes_ = np.array(by_node[target].states)
     model.bin_edges_ = {}
+    model.n_iter_ = 1
     model._columns = [_Column(v, None, by_node[v].states) for v in names]
     model.n_features_in_ = len(names)
     if all(isinstance(v, str) for v in names):
