@@ -363,9 +363,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
             Fitted estimator.
         """
         sparse_ok = self.kernel != "precomputed"
-        X, y = validate_data(
-            self, X, y, dtype=np.float64, order="C", accept_sparse=["csr"] if sparse_ok else False
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # (its finiteness check sums X)
+            X, y = validate_data(
+                self, X, y, dtype=np.float64, order="C",
+                accept_sparse=["csr"] if sparse_ok else False,
+            )  # fmt: skip
         check_classification_targets(y)
         if self.kernel == "precomputed":
             if X.shape[0] != X.shape[1]:
@@ -553,10 +555,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     def _validate_for_predict(self, X):
         check_is_fitted(self)
         sparse_ok = self.kernel != "precomputed"
-        return validate_data(
-            self, X, dtype=np.float64, order="C", reset=False,
-            accept_sparse=["csr"] if sparse_ok else False,
-        )  # fmt: skip
+        with np.errstate(over="ignore", invalid="ignore"):
+            return validate_data(
+                self, X, dtype=np.float64, order="C", reset=False,
+                accept_sparse=["csr"] if sparse_ok else False,
+            )  # fmt: skip
 
     def _kernel_to_support(self, X):
         """``K(X, support_vectors_)`` for validated ``X``; for a linear or polynomial kernel whose
