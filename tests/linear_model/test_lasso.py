@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from sklearn.datasets import load_diabetes, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso
@@ -185,3 +186,39 @@ def test_lassogd_keeps_float32():
     est = LassoGD(alpha=0.1).fit(X.astype(np.float32), y)
     assert est.coef_.dtype == np.float32 and type(est.intercept_) is np.float32
     np.testing.assert_allclose(est.coef_, LassoGD(alpha=0.1).fit(X, y).coef_, rtol=1e-4, atol=1e-2)
+
+
+@st.composite
+def _sparse_problems(draw):
+    """A small design with exact zeros (drawn, so a failure shrinks) and a target."""
+    n, d = draw(st.integers(3, 25)), draw(st.integers(1, 8))
+    values = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
+    X = draw(hnp.arrays(np.float64, (n, d), elements=values))
+    X[draw(hnp.arrays(np.bool_, (n, d)))] = 0.0
+    y = draw(hnp.arrays(np.float64, n, elements=values))
+    return X, y
+
+
+@settings(max_examples=20, deadline=None)
+@given(problem=_sparse_problems(), alpha_frac=st.floats(0.01, 1.5), positive=st.booleans())
+def test_lassogd_sparse_equals_dense_and_the_gap_certifies_the_optimum(
+    problem, alpha_frac, positive
+):
+    """For any design: the CSR fit is the dense fit, the duality gap is >= 0 and bounds the
+    distance of the objective from the optimum (exact: scikit-learn at a tight tol), and
+    positive=True keeps every coefficient >= 0."""
+    X, y = problem
+    n = len(y)
+    alpha = alpha_frac * max(np.max(np.abs((X - X.mean(0)).T @ (y - y.mean()))) / n, 1e-3)
+    params = dict(alpha=alpha, positive=positive, tol=1e-9, max_iter=20_000)
+    dense = LassoGD(**params).fit(X, y)
+    csr = LassoGD(**params).fit(scipy.sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(csr.coef_, dense.coef_, rtol=1e-7, atol=1e-9)
+    assert dense.dual_gap_ >= 0
+    if positive:
+        assert np.all(dense.coef_ >= 0)
+    objective = lambda c, b: np.mean((y - X @ c - b) ** 2) / 2 + alpha * np.abs(c).sum()  # noqa: E731
+    sk = Lasso(alpha=alpha, positive=positive, tol=1e-14, max_iter=1_000_000).fit(X, y)
+    gap = objective(dense.coef_, dense.intercept_) - objective(sk.coef_, sk.intercept_)
+    scale = 1e-9 * max(np.mean(y**2), 1.0)
+    assert gap <= dense.dual_gap_ + scale

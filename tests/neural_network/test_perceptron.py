@@ -2,6 +2,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy import sparse
 from sklearn.datasets import load_iris, make_blobs
 from sklearn.exceptions import ConvergenceWarning
@@ -228,3 +231,26 @@ def test_perceptron_keeps_float32_as_sklearn():
     np.testing.assert_array_equal(clf.coef_, clf64.coef_.astype(np.float32))
     clf.partial_fit(X32, y)  # float32 weights in, the update in float64
     assert clf.coef_.dtype == np.float32
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    X=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=2, max_side=12),
+        elements=st.floats(-3, 3, allow_nan=False).map(lambda v: 0.0 if abs(v) < 1 else v),
+    ),
+    data=st.data(),
+)
+def test_perceptron_sparse_updates_are_the_dense_updates(X, data):
+    """Any design (drawn, with exact zeros) and labels: the CSR kernel makes the dense kernel's
+    updates in the same order, so the weights are bit-identical."""
+    y = data.draw(hnp.arrays(np.int64, X.shape[0], elements=st.integers(0, 2)))
+    y[:2] = [0, 1]
+    params = dict(shuffle=False, max_iter=7, eta0=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = Perceptron(**params).fit(X, y)
+        csr = Perceptron(**params).fit(sparse.csr_matrix(X), y)
+    np.testing.assert_array_equal(csr.coef_, dense.coef_)
+    np.testing.assert_array_equal(csr.intercept_, dense.intercept_)
