@@ -1,6 +1,6 @@
 """
 Ridge vs lasso coefficient paths on the diabetes data (notes: "릿지" / "라쏘")
-==========================================================================
+==============================================================================
 
 
 The notes: ridge (L2) shrinks every coefficient but keeps every feature; lasso (L1) drops features.
