@@ -1,8 +1,8 @@
-"""KernelSVC: the notes' hard/soft-margin, kernel SVM, trained by our own SMO (concept map rows
-9-17).
+"""KernelSVC: the notes' hard/soft-margin, kernel SVM, trained by our own SMO (concept map
+rows 9-17).
 
-The notes' primal, for C-SVM with slacks :math:`\\xi_i` (hard margin: :math:`C = \\infty`, no
-slack):
+The notes' primal, for C-SVM with slacks :math:`\\xi_i` (hard margin: :math:`C = \\infty`,
+no slack):
 
 .. math::
 
@@ -11,8 +11,7 @@ slack):
 
 whose Lagrange dual is the QP solved in :mod:`sklearn_notes.svm._smo`. Only the support vectors
 (:math:`\\alpha_i > 0`) enter the decision function :math:`f(x) = \\sum_i y_i \\alpha_i K(x_i, x) +
-b`.
-Multi-class problems are split one-vs-one, as libsvm (and so scikit-learn's ``SVC``) does; the
+b`. Multi-class problems are split one-vs-one, as libsvm (and so scikit-learn's ``SVC``) does; the
 attributes follow ``SVC``'s layout so that either can be read the same way.
 """
 
@@ -64,9 +63,8 @@ DENSE_OVO = 2**22
 def fit_platt(decision, positive):
     """Fit Platt's sigmoid ``P(positive | f) = 1 / (1 + exp(A f + B))`` by maximum likelihood.
 
-    Uses Platt's regularized targets ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)`` (Platt 1999; Lin,
-    Lin
-    & Weng 2007), which keep ``A`` finite on separable decision values.
+    Uses Platt's regularized targets ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)`` (Platt 1999;
+    Lin, Lin & Weng 2007), which keep ``A`` finite on separable decision values.
 
     Parameters
     ----------
@@ -169,8 +167,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     ----------
     C : float, default=1.0
         Penalty of the slacks, ``> 0``; ``np.inf`` is the hard-margin SVM. Sample ``i`` gets the
-        bound
-        ``C * class_weight[y_i] * sample_weight[i]`` on its multiplier.
+        bound ``C * class_weight[y_i] * sample_weight[i]`` on its multiplier.
     kernel : {"linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed"} or callable, default="rbf"
         ``"gaussian"`` is the notes' name of ``"rbf"``. A callable ``kernel(X, Y)`` returns the
         ``(n_X, n_Y)`` kernel matrix; ``"precomputed"`` takes Gram matrices as ``X``.
@@ -198,10 +195,14 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     class_weight : dict or "balanced", default=None
         Multiplies ``C`` per class; "balanced" uses ``n_samples / (n_classes * bincount(y))``.
     verbose : bool, default=False
-        Print the solver's progress.
+        Print the solver's progress as libsvm does: per binary problem, lines with the pair
+        updates, the KKT violation ``m - M``, the support vectors (and those at ``C``) and the
+        Newton steps, then libsvm's summary (``#iter``, ``obj``, ``rho``, ``nSV``, ``nBSV``);
+        finally the total number of support vectors.
     max_iter : int, default=-1
-        Limit on the pair updates of each binary problem, -1 for none. A hard margin
-        (``C=np.inf``) stops anyway: on data that are not separable its dual is unbounded.
+        Limit on the pair updates of each binary problem (a Newton step counts as one); -1 for
+        libsvm's limit ``max(10**7, 100 n)`` (``max(10**6, 100 n)`` with ``C=np.inf``, past which
+        the data count as not separable). Stopping there warns with a ``ConvergenceWarning``.
     decision_function_shape : {"ovr", "ovo"}, default="ovr"
         Shape of ``decision_function`` for more than two classes: one-vs-rest scores
         ``(n_samples, n_classes)`` built from the one-vs-one ones, or those
@@ -260,9 +261,8 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
     ----------
     .. [1] J. Platt, "Sequential minimal optimization: a fast algorithm for training support vector
        machines", 1998.
-    .. [2] R.-E. Fan, P.-H. Chen, C.-J. Lin, "Working set selection using second order information
-    for
-       training support vector machines", JMLR 6, 2005.
+    .. [2] R.-E. Fan, P.-H. Chen, C.-J. Lin, "Working set selection using second order
+       information for training support vector machines", JMLR 6, 2005.
     .. [3] Z. Wen, J. Shi, Q. Li, B. He, J. Chen, "ThunderSVM: a fast SVM library on GPUs and CPUs",
        JMLR 19, 2018.
     .. [4] T.-F. Wu, C.-J. Lin, R. C. Weng, "Probability estimates for multi-class classification by

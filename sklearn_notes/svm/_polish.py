@@ -58,8 +58,8 @@ def _factor(K):
 
 
 def _cho_solve(U, B):
-    """K^-1 B from the factor U^T U = K (LAPACK dpotrs: scipy's solve_triangular pair cost 10x
-    more on the small systems of multi-class problems)."""
+    """K^-1 B from the factor U^T U = K (LAPACK dpotrs: one call, where scipy's
+    solve_triangular pair has per-call overhead that dominates small systems)."""
     X, info = dpotrs(U, B, lower=0)
     return X
 
@@ -85,12 +85,12 @@ _SUMS = {"reassoc", "contract", "nsz", "arcp"}
 
 @njit(cache=True, nogil=True, fastmath=_SUMS)
 def _free_system(K_rows, slots, y, C, alpha, G, partial):  # pragma: no cover
-    """Step 1 of the polish in one compiled pass (it was ~20 numpy calls per problem): the free
-    set F and its multiplier q deepest inside the box; from the free rows ``K_rows[slots]``,
-    ``K_FF`` and ``G_F = y_F (K_F,: beta) - 1`` in float64 (``G_F`` from ``G`` when
-    ``partial``); the reduced matrix ``B = N^T K_FF N`` of the elimination of q
-    (``B_ab = K_ab - K_aq - K_qb + K_qq`` over ``a, b != q``) and its right-hand side ``g``;
-    ``s`` (the change of ``sum y alpha`` asked for) and the slack of the box."""
+    """Step 1 of the polish in one compiled pass (per-call overhead of numpy dominates small
+    problems): the free set F and its multiplier q deepest inside the box; from the free rows
+    ``K_rows[slots]``, ``K_FF`` and ``G_F = y_F (K_F,: beta) - 1`` in float64 (``G_F`` from ``G``
+    when ``partial``); the reduced matrix ``B = N^T K_FF N`` of the elimination of q (``B_ab = K_ab
+    - K_aq - K_qb + K_qq`` over ``a, b != q``) and its right-hand side ``g``; ``s`` (the change of
+    ``sum y alpha`` asked for) and the slack of the box."""
     n = alpha.shape[0]
     m = 0
     for t in range(n):
@@ -180,11 +180,11 @@ def _correction(d, K_rows, slots):  # pragma: no cover
 def _finish(
     alpha, G, y, C, free, positions, q, z, s, K_FF, G_F, K_rows, slots, solved, tol
 ):  # pragma: no cover
-    """Steps 4 and 5 of the polish, in one compiled pass (they were ~25 numpy calls per problem):
-    the step d on the free multipliers (``z`` at ``positions``, ``q`` closing ``sum d = s``),
-    clipped onto the box; the change of the objective (must not increase); the new gradient
-    (free entries from the equations, the others corrected by ``K_:,F D_F``); the KKT violation
-    of every multiplier (must be below tol); rho over the solved equations."""
+    """Steps 4 and 5 of the polish, in one compiled pass (as step 1): the step d on the free
+    multipliers (``z`` at ``positions``, ``q`` closing ``sum d = s``), clipped onto the box; the
+    change of the objective (must not increase); the new gradient (free entries from the equations,
+    the others corrected by ``K_:,F D_F``); the KKT violation of every multiplier (must be below
+    tol); rho over the solved equations."""
     n_free = free.shape[0]
     d = np.zeros(n_free)
     for a in range(positions.shape[0]):
@@ -288,8 +288,7 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
     as in libsvm's cache, a relative 6e-8 --, and every gradient entry is consistent with it.
 
     Cost: one Cholesky (``|F|^3 / 3``), two passes over the free rows (``2 |F| n``) and O(n)
-    bookkeeping. Measured (quiet 2-core machine, best of 7 interleaved fits, C = 1, tol = 1e-3):
-    see ``doc/svm.rst``.
+    bookkeeping (its measured price is in ``doc/svm.rst``).
 
     Parameters
     ----------
@@ -356,8 +355,8 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
         tol = np.inf
     if slots.shape[0] < SINGLE_THREAD_FREE:
         return _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial)
-    # One BLAS thread for the factorization: on a busy 2-core machine a 2-thread dpotrf of size
-    # 300 took 0.26 s instead of 0.5 ms.
+    # One BLAS thread for the factorization: on a busy machine, threads waiting for a core cost
+    # far more than a factorization of this size.
     with limit_blas(1):
         return _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial)
 

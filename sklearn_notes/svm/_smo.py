@@ -8,13 +8,12 @@ The notes go primal -> Lagrangian -> dual and solve the dual "by QP". The dual o
     \\min_\\alpha f(\\alpha) = \\tfrac12 \\alpha^\\top Q \\alpha - \\sum_i \\alpha_i
     \\quad \\text{s.t.} \\quad 0 \\le \\alpha_i \\le C_i,\\; \\sum_i y_i \\alpha_i = 0,
 
-with :math:`C_i = C \\cdot w_i` (sample and class weights) and :math:`C_i = \\infty` for the hard
-margin.
-Its KKT conditions (the notes' complementary slackness) say, with the gradient
+with :math:`C_i = C \\cdot w_i` (sample and class weights) and :math:`C_i = \\infty` for the
+hard margin. Its KKT conditions (the notes' complementary slackness) say, with the gradient
 :math:`G = Q\\alpha - 1` and :math:`m(\\alpha) = \\max_{t \\in I_{up}} -y_t G_t`,
 :math:`M(\\alpha) = \\min_{t \\in I_{low}} -y_t G_t`, that :math:`\\alpha` is optimal iff
-:math:`m(\\alpha) \\le M(\\alpha)`; the solver stops when :math:`m - M < \\text{tol}` (libsvm's
-rule).
+:math:`m(\\alpha) \\le M(\\alpha)`; the solver stops when :math:`m - M < \\text{tol}`
+(libsvm's rule).
 
 One code path, in three parts:
 
@@ -26,13 +25,12 @@ One code path, in three parts:
 2. Inner loop (:func:`smo_pairs`, numba): classic SMO on the working set -- select ``i`` (maximal
    violation) -> select ``j`` (second-order WSS2 of Fan, Chen & Lin 2005) -> analytic step along
    the constraint line -> clip to the box -> update the gradient.
-3. Newton steps where SMO stalls: SMO converges linearly, slowly where the free multipliers'
-   kernel block is ill-conditioned (a linear kernel with about ``d`` free vectors: libsvm needs
-   26 million pair updates on the benchmark's n = 3,750, d = 800). When a sub-problem uses up its
-   cap of pair updates, the solver jumps along the face of the free multipliers to its minimizer
-   -- the KKT equations of the notes solved exactly, as far as the box allows (the polish's
-   active-set loop, :func:`~sklearn_notes.svm._polish.polish_dual` with ``partial=True``) -- and
-   SMO goes on from there to find the bound multipliers that must move.
+3. Newton steps where SMO stalls: SMO converges linearly, slowly where the free multipliers' kernel
+   block is ill-conditioned (a linear kernel with about ``d`` free vectors). When a sub-problem uses
+   up its cap of pair updates, the solver jumps along the face of the free multipliers to its
+   minimizer -- the KKT equations of the notes solved exactly, as far as the box allows (the
+   polish's active-set loop, :func:`~sklearn_notes.svm._polish.polish_dual` with ``partial=True``)
+   -- and SMO goes on from there to find the bound multipliers that must move.
 
 Shrinking (libsvm's rule) removes bound variables that cannot move from the active set; before
 stopping, the gradient of the removed ones is rebuilt from the support vectors and optimality is
@@ -63,10 +61,9 @@ MAX_ITER = 10**7
 HARD_MAX_ITER = 10**6
 
 # Sub-problem of a round (ThunderSVM's rule): solved to max(tol, INNER_TOL * outer violation), at
-# most INNER_MAX * q pair updates (then a Newton step). A tighter 0.01 halved the kernel rows at
-# q = 1,024 but did nothing at q = 2,048, where it only added inner pair updates (rbf, n =
-# 10,000). The cap with Newton steps, linear n = 3,750, d = 800: 5 q 23 s, 10 q 16 s, 30 q 13 s,
-# 50 q 14 s, 100 q 18 s (no Newton step: 34 s); the rbf, poly and digits cases never reach it.
+# most INNER_MAX * q pair updates (then a Newton step). A loose inner tolerance spends the pair
+# updates where the outer violation is; the cap trades SMO's cheap updates against Newton steps
+# (both chosen by measurement: doc/svm.rst, "Design measurements").
 INNER_TOL = 0.1
 INNER_MAX = 50
 
@@ -106,8 +103,8 @@ def _update(F, Ki, Kj, step, n):
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _extremes(F, up_pen, low_pen, n):
-    """max_c F_c + up_pen_c and min_c F_c + low_pen_c, four accumulators each (no dependency
-    chain through one maximum: measured 3x faster than one)."""
+    """max_c F_c + up_pen_c and min_c F_c + low_pen_c, four accumulators each: one accumulator
+    is a dependency chain through ``max`` that the compiler cannot vectorize."""
     m0 = m1 = m2 = m3 = -BIG
     M0 = M1 = M2 = M3 = BIG
     n4 = n - n % 4
@@ -259,10 +256,9 @@ def smo_pairs(K, y, C, alpha, G, tol, max_iter, shrinking):
     The variables are kept in *positions*: the active ones first, ``perm[p]`` the variable at
     position ``p``, and ``Kp`` the kernel block of the active positions, contiguous. Every pass
     of an update (gradient step, ``m``/``M``, the WSS2 gains) then runs over contiguous arrays,
-    which the compiler vectorizes: measured 2x faster per update than the same passes through an
-    index list. Setting variables aside copies the active block (``O(n_active^2)``), so it is done
-    only when at least an eighth of the active set goes (``SHRINK_FRACTION``).
-    """
+    which the compiler vectorizes (passes through an index list are not). Setting variables aside
+    copies the active block (``O(n_active^2)``), so it is done only when at least an eighth of the
+    active set goes (``SHRINK_FRACTION``)."""
     q = y.shape[0]
     # Position arrays; positions are the variables' own indices until the first compaction.
     perm = np.arange(q)
@@ -429,7 +425,8 @@ def _update_gradient(G, y, buffer, slots, delta, active):
 
 @njit(cache=True, nogil=True)
 def _scatter(buffer, rows, cols, block):
-    """buffer[rows[a], cols[b]] = block[a, b] (numpy's ``np.ix_`` assignment was 5-10x slower)."""
+    """buffer[rows[a], cols[b]] = block[a, b] (numpy's ``np.ix_`` assignment builds index
+    arrays of the block's size)."""
     for a in range(rows.shape[0]):
         dst = buffer[rows[a]]
         src = block[a]
@@ -583,8 +580,8 @@ def solve_binary(
     ----------
     kernel_rows : callable(rows, cols, out=None) -> ndarray of shape (len(rows), len(cols))
         Kernel values ``K[rows][:, cols]`` as float32 (libsvm's cache type too; the gradient and
-        alpha stay float64), computed in one block (into ``out``
-        when given), e.g. :class:`~sklearn_notes.svm._kernels.KernelRows`.
+        alpha stay float64), computed in one block (into ``out`` when given), e.g.
+        :class:`~sklearn_notes.svm._kernels.KernelRows`.
     y : ndarray of shape (n,)
         Labels in {-1, +1}.
     C : ndarray of shape (n,)
@@ -600,12 +597,9 @@ def solve_binary(
         Use libsvm's shrinking heuristic.
     working_set_size : int, optional
         Size ``q`` of the working set of the outer loop; default 2048 (the whole problem when
-        ``n <= 2048``). Measured on rbf (C = 1, d = 50), rounds / kernel rows computed / fit time:
-        n = 5,000: q = 1,024 13 / 6.7k / 0.45 s, q = 2,048 6 / 3.8k / 0.29 s; n = 10,000: q =
-        1,024 31 / 21.6k / 4.3 s, q = 2,048 9 / 5.8k / 0.63 s, q = 4,096 5 / 7.8k / 2.0 s: a
-        working set smaller than the set of free support vectors keeps cycling them through the
-        cache. Computing the whole float32 kernel matrix up front was 1.3-3x slower than rounds
-        at n = 1,300-6,700: most of its rows belong to samples that never enter a working set.
+        ``n <= 2048``). A working set smaller than the set of free support vectors keeps
+        cycling them through the cache; the whole kernel matrix up front computes rows of samples
+        that never enter a working set (measurements: doc/svm.rst).
     polish : bool, default=True
         After convergence, solve the KKT equations on the free multipliers exactly
         (:func:`~sklearn_notes.svm._polish.polish_dual`) with their kernel rows from memory (the
@@ -700,8 +694,8 @@ def solve_binary(
     while True:
         if n <= q:
             # The working set is the whole problem: SMO on the whole kernel matrix, which shrinks
-            # and un-shrinks by itself; no rounds, no row cache, no outer checks (measured on
-            # digits, 45 pairs of ~270 samples: the round machinery was a fifth of the fit time).
+            # and un-shrinks by itself; no rounds, no row cache, no outer checks (their overhead
+            # dominates small problems such as digits' one-vs-one pairs).
             # One call, unless it stalls: calls of at most INNER_MAX * n pair updates with Newton
             # steps between.
             if K_whole is None:
@@ -848,7 +842,7 @@ def solve_binary(
         # Rejected, or accepted short of the optimum: SMO stopped on another face than the
         # optimum's (a multiplier free that is at a bound there, or the reverse). SMO goes on to
         # RETRY_TOL * tol, with as many pair updates again at most, and the polish is tried once
-        # more (linear n = 3,750, d = 800: rejected at 1e-3, exact from 1e-5).
+        # more.
         saved = alpha.copy(), G.copy(), violation, rho
         stop_tol = RETRY_TOL * tol
         budget = min(max_iter, 2 * n_iter)
