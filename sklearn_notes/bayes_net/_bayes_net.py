@@ -20,7 +20,7 @@ import math
 import numbers
 import warnings
 from collections import namedtuple
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state, valida
 
 from ..utils import atomic_fit
 from ..utils._validation import check_sample_weight
-from ._dag import DAG, _ancestors_mask
+from ._dag import DAG, _ancestors_mask, _moral_reach
 from ._inference import _check_size, log_evidence, most_probable, variable_elimination
 from ._structure import chow_liu_edges, hill_climb_edges, tan_edges
 
@@ -318,6 +318,29 @@ def _learn_column(name, raw, weight, n_bins, strategy, discretize):
             f"Column {name!r}: a category must be hashable; the argument must be a string or a "
             f"number, got {type(next(v for v in used if not isinstance(v, Hashable))).__name__}."
         ) from exc
+
+
+class _RowStates(Mapping):
+    """{column: its codes in ``rows``}, each sliced only when inference reads it (most observed
+    columns of a large network are pruned away before that)."""
+
+    def __init__(self, codes, rows, columns):
+        self.codes, self.rows, self.columns = codes, rows, columns
+        self.known = set(columns)
+
+    def __getitem__(self, j):
+        if j not in self.known:
+            raise KeyError(j)
+        return self.codes[self.rows, j]
+
+    def __contains__(self, j):
+        return j in self.known
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def __len__(self):
+        return len(self.columns)
 
 
 # --- the estimator -----------------------------------------------------------------------------
@@ -651,20 +674,46 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         barren: their CPTs sum to one); of those, variable elimination keeps the ones connected
         to the query given the evidence (the nodes not d-separated from it).
         """
-        factors = self._factors(list(query) + list(evidence))
+        factors = self._factors(list(query) + list(evidence), query, list(evidence))
         return variable_elimination(
             factors, query, evidence, self.elimination_order, names=self.dag_.nodes
         )
 
-    def _factors(self, seeds):
-        """(scope, table) of the CPTs of ``seeds`` and their ancestors, scopes in node indices."""
+    def _factors(self, seeds, query=None, observed=()):
+        """(scope, table) of the CPTs that can matter, scopes in node indices.
+
+        Only ``seeds`` and their ancestors count (the other nodes are barren: their CPTs sum to
+        one). Given a ``query``, of those only the nodes d-connected to it given ``observed``
+        count, found as the query's component in the moral graph of the ancestors with the
+        observed nodes removed (Lauritzen et al., 1990): a CPT enters when its node is in that
+        component, or is observed with a parent there.
+        """
         dag = self.dag_
         keep = _ancestors_mask(dag._pa_ptr, dag._pa_idx, np.asarray(seeds, dtype=np.int64))
-        out = []
-        for i in np.flatnonzero(keep).tolist():
-            scope = tuple(dag._parents_idx(i).tolist()) + (i,)
-            out.append((scope, self.cpts_[dag.nodes[i]].table))
-        return out
+        if query is not None:
+            blocked = np.zeros(len(keep), dtype=bool)
+            blocked[observed] = True
+            reached = _moral_reach(
+                dag._pa_ptr,
+                dag._pa_idx,
+                dag._ch_ptr,
+                dag._ch_idx,
+                keep,
+                np.asarray(query, dtype=np.int64),
+                blocked,
+            )
+            hidden = reached & ~blocked
+            child_of = np.repeat(np.arange(len(keep)), np.diff(dag._pa_ptr))
+            parent_hidden = np.bincount(child_of, hidden[dag._pa_idx], minlength=len(keep)) > 0
+            keep &= hidden | (blocked & parent_hidden)
+        cpts, nodes = self.cpts_, dag.nodes
+        return [
+            (
+                tuple(dag._pa_idx[dag._pa_ptr[i] : dag._pa_ptr[i + 1]].tolist()) + (i,),
+                cpts[nodes[i]].table,
+            )
+            for i in np.flatnonzero(keep).tolist()
+        ]
 
     def _state_index(self, node, value):
         if node == self.target:
@@ -739,7 +788,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         patterns, group = np.unique(codes >= 0, axis=0, return_inverse=True)
         for k, observed in enumerate(patterns):
             rows = np.flatnonzero(group.ravel() == k)
-            evidence = {j: codes[rows, j] for j in np.flatnonzero(observed).tolist()}
+            evidence = _RowStates(codes, rows, np.flatnonzero(observed).tolist())
             proba[rows] = self._posterior([target], evidence)
         impossible = ~np.isfinite(proba).all(axis=1)
         if impossible.any():
@@ -1000,7 +1049,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             raise ValueError(f"Node(s) {names} are both queried and observed.")
         if not query:
             return {}
-        factors = self._factors(query + list(observed))
+        factors = self._factors(query + list(observed), query, list(observed))
         best = most_probable(factors, query, observed, self.elimination_order, self.dag_.nodes)
         return {v: self.states_[v][best[i]] for v, i in zip(variables, query)}
 

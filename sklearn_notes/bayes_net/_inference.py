@@ -32,6 +32,7 @@ elimination answers a posterior for every row of a data set at once.
 
 import heapq
 import itertools
+import math
 
 import numpy as np
 
@@ -164,7 +165,8 @@ def _contract(factors, out_scope):
     for scope, table in factors:
         args += [table, [ids.setdefault(v, len(ids)) for v in scope]]
     args.append([ids[v] for v in out_scope])
-    optimize = "greedy" if len(factors) > 2 else False
+    # A contraction path pays off only on large tables; small ones go in one einsum call.
+    optimize = "greedy" if len(factors) > 2 and sum(t.size for _, t in factors) > 4096 else False
     return np.einsum(*args, optimize=optimize)
 
 
@@ -235,8 +237,8 @@ def _prepare(factors, query, evidence, names, prune):
     cards = {}
     for scope, table in factors:
         cards.update(zip(scope, np.shape(table)))
-    per_row = [len(s) for s in evidence.values() if np.ndim(s) == 1]
-    n_rows = cards.get(BATCH, per_row[0] if per_row else None)
+    per_row = next((len(s) for s in evidence.values() if np.ndim(s) == 1), None)
+    n_rows = cards.get(BATCH, per_row)
     if prune:
         # Factors that mention only evidence, or unobserved variables cut off from the query by
         # the evidence, multiply every query state alike and cancel in the normalization.
@@ -267,7 +269,7 @@ def _eliminate_all(factors, variables, heuristic, cards, n_rows, names, trace=No
         keys = mentions.pop(v, set())
         involved = [store.pop(k) for k in keys]
         scope = tuple(sorted({u for s, _ in involved for u in s} - {v}, key=_scope_key))
-        size = int(np.prod([cards.get(u, 1) for u in scope if u != BATCH], dtype=np.float64))
+        size = math.prod(cards.get(u, 1) for u in scope if u != BATCH)
         size *= n_rows if BATCH in scope else 1
         _check_size(
             size * (cards[v] if trace is not None else 1), f"Eliminating {_describe(v, names)}"
@@ -379,7 +381,7 @@ def variable_elimination(factors, query, evidence=None, heuristic="min_fill", na
     >>> variable_elimination([prior, wet], query=[0], evidence={1: 1}).round(3)
     array([0.667, 0.333])
     """
-    evidence = dict(evidence or {})
+    evidence = {} if evidence is None else evidence  # any mapping; read, never copied
     table, _ = _eliminate(factors, list(query), evidence, heuristic, names, prune=True)
     batched = table.ndim > len(query)
     axes = tuple(range(1 if batched else 0, table.ndim))
