@@ -28,8 +28,10 @@ from ..utils._threads import limit_blas
 
 __all__ = ["polish_dual"]
 
-# Free sets from this size on are factored on one BLAS thread (smaller ones never wake others).
-SINGLE_THREAD_FREE = 256
+# Free sets from this size on are factored on one BLAS thread: OpenBLAS's dpotrf goes parallel
+# from size 128 on, and on a busy machine threads waiting for a core cost far more than the
+# factorization (smaller ones never wake others).
+SINGLE_THREAD_FREE = 100
 
 # Steps of the active-set loop that pins multipliers blocking the step to the face's minimizer.
 MAX_PIN_STEPS = 50

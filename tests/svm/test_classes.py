@@ -267,3 +267,34 @@ def test_kernelsvc_rejects_bad_input():
         KernelSVC(C=-1.0).fit(X, y)
     with pytest.raises(ValueError, match="kernel"):
         KernelSVC(kernel="laplace").fit(X, y)
+
+
+def test_kernelsvc_rbf_gamma_raises_training_accuracy_while_test_accuracy_peaks_then_falls():
+    # The notes: "RBF gamma higher -> accuracy higher (overfitting)". True of training accuracy
+    # only. The data and the grid of examples/plot_svm_kernels.py (make_moons, 300 + 300 points,
+    # C = 1), whose numbers doc/svm.rst quotes.
+    from sklearn.datasets import make_moons
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_moons(n_samples=600, noise=0.3, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0)
+    gammas = np.logspace(-2, 3, 16)
+    train, test = [], []
+    for gamma in gammas:
+        clf = KernelSVC(C=1.0, kernel="rbf", gamma=gamma).fit(X_train, y_train)
+        train.append(clf.score(X_train, y_train))
+        test.append(clf.score(X_test, y_test))
+    train, test = np.array(train), np.array(test)
+    # training accuracy rises: 0.843 -> 1.000, never more than one point (0.7 %) below its running
+    # maximum
+    assert train[0] == pytest.approx(0.843, abs=0.005) and train[-1] == 1.0
+    assert np.all(train >= np.maximum.accumulate(train) - 0.01)
+    # test accuracy peaks at a moderate gamma (21.5: 0.887), then falls to 0.653
+    best = int(np.argmax(test))
+    assert 0 < best < len(gammas) - 1
+    assert gammas[best] == pytest.approx(21.5, rel=0.01) and test[best] == pytest.approx(
+        0.887, abs=0.005
+    )
+    assert test[-1] == pytest.approx(0.653, abs=0.005)
+    assert np.all(np.diff(test[best:]) <= 0)  # falls all the way after the peak
+    assert test[best] - test[-1] > 0.2 and train[-1] - test[-1] > 0.3  # the overfitting gap
