@@ -254,12 +254,10 @@ class _BaseGD(BaseEstimator):
         return n_iter
 
     def _unpack(self, W, b, state, dtype):
-        if state["ndim"] == 1:
-            self.coef_ = W[:, 0].astype(dtype)
-            self.intercept_ = dtype.type(b[0])
-        else:
-            self.coef_ = W.T.astype(dtype)
-            self.intercept_ = np.asarray(b, dtype=dtype)
+        # scikit-learn's shapes: a single target gives a 1-D coef_, even from a (n, 1) y, whose
+        # intercept_ stays an array of shape (1,)
+        self.coef_ = (W[:, 0] if W.shape[1] == 1 else W.T).astype(dtype)
+        self.intercept_ = dtype.type(b[0]) if state["ndim"] == 1 else np.asarray(b, dtype=dtype)
 
     def _decision(self, X):
         check_is_fitted(self)

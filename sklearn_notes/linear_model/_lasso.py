@@ -229,4 +229,4 @@ class LassoGD(_BaseRegressorGD):
             gap = lasso_dual_gap(
                 X, Y, W, b, self.alpha, sample_weight, self.fit_intercept, self.positive
             )
-        return {"dual_gap_": gap[0] if state["ndim"] == 1 else gap}
+        return {"dual_gap_": gap[0] if Y.shape[1] == 1 else gap}

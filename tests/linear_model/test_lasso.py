@@ -222,3 +222,27 @@ def test_lassogd_sparse_equals_dense_and_the_gap_certifies_the_optimum(
     gap = objective(dense.coef_, dense.intercept_) - objective(sk.coef_, sk.intercept_)
     scale = 1e-9 * max(np.mean(y**2), 1.0)
     assert gap <= dense.dual_gap_ + scale
+
+
+@pytest.mark.parametrize("alpha, coef", [(1e-8, 1.0), (0.1, 0.85), (0.5, 0.25), (1.0, 0.0)])
+def test_lassogd_toy_as_sklearn(alpha, coef):
+    """test_lasso_toy: a straight line through the origin."""
+    est = LassoGD(alpha=alpha, tol=1e-10).fit([[-1.0], [0.0], [1.0]], [-1.0, 0.0, 1.0])
+    np.testing.assert_allclose(est.coef_, [coef], atol=1e-7)
+    np.testing.assert_allclose(est.predict([[2.0], [3.0], [4.0]]), coef * np.array([2, 3, 4]),
+                               atol=1e-6)  # fmt: skip
+    assert est.dual_gap_ == pytest.approx(0.0, abs=1e-10)
+
+
+def test_lassogd_all_zero_data():
+    """test_lasso_zero: zero data fits without crashing, to a zero model with no gap."""
+    est = LassoGD(alpha=0.1).fit([[0.0], [0.0], [0.0]], [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(est.coef_, [0.0])
+    np.testing.assert_array_equal(est.predict([[1.0], [2.0], [3.0]]), [0.0, 0.0, 0.0])
+    assert est.dual_gap_ == 0.0
+
+
+def test_lassogd_column_target_shapes_as_sklearn():
+    X, y = _ill_posed(n_samples=20, n_features=8)
+    est = LassoGD(alpha=0.1).fit(X, y[:, None])
+    assert est.coef_.shape == (8,) and est.intercept_.shape == (1,) and np.ndim(est.dual_gap_) == 0

@@ -218,3 +218,28 @@ def test_logisticregressiongd_keeps_float32():
     assert est.coef_.dtype == np.float32 and est.intercept_.dtype == np.float32
     assert est.decision_function(X.astype(np.float32)).dtype == np.float32
     assert est.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+_TOY_X = [[-1, 0], [0, 1], [1, 1]]
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+@pytest.mark.parametrize(
+    "y, params",
+    [
+        ([0, 1, 1], dict(alpha=1 / 3)),  # C = 1
+        ([0, 1, 1], dict(alpha=1 / 300)),  # C = 100
+        ([0, 1, 1], dict(alpha=1 / 3, fit_intercept=False)),
+        ([2, 1, 0], dict(alpha=1 / 30)),  # C = 10, three classes
+    ],
+)
+def test_logisticregressiongd_predicts_the_toy_sets(sparse_input, y, params):
+    """test_predict_2_classes / test_predict_3_classes (check_predictions), at sklearn's C."""
+    X = scipy.sparse.csr_matrix(_TOY_X) if sparse_input else np.array(_TOY_X)
+    clf = LogisticRegressionGD(**params).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, np.unique(y))
+    np.testing.assert_array_equal(clf.predict(X), y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (3, len(np.unique(y)))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], y)

@@ -245,3 +245,30 @@ def test_ridgegd_keeps_float32(solver):
     assert est32.coef_.dtype == np.float32 and type(est32.intercept_) is np.float32
     assert est32.predict(X.astype(np.float32)).dtype == np.float32
     np.testing.assert_allclose(est32.coef_, est64.coef_, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("solver", ["gd", "closed_form"])
+def test_ridgegd_shapes_and_intercepts_as_sklearn(solver):
+    """test_ridge_shapes_type and test_ridge_intercept: a (n, 1) target gives a 1-D coef_ and an
+    intercept_ of shape (1,); two targets, one intercept each."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(5, 10), rng.randn(5)
+    est = RidgeGD(solver=solver, tol=1e-10)
+    intercept = est.fit(X, y).intercept_
+    assert est.coef_.shape == (10,) and np.shape(intercept) == ()
+    est.fit(X, y[:, None])
+    assert est.coef_.shape == (10,) and est.intercept_.shape == (1,)
+    assert est.predict(X).shape == (5,)
+    est.fit(X, np.c_[y, 1.0 + y])
+    assert est.coef_.shape == (2, 10) and est.intercept_.shape == (2,)
+    np.testing.assert_allclose(est.intercept_, [intercept, intercept + 1.0], rtol=1e-7)
+
+
+def test_ridgegd_alpha_zero_without_intercept_is_least_squares():
+    """test_ridge_vs_lstsq."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(5, 4), rng.randn(5)
+    ols = LinearRegression(fit_intercept=False).fit(X, y)
+    for solver in ("gd", "closed_form"):
+        est = RidgeGD(alpha=0.0, fit_intercept=False, solver=solver).fit(X, y)
+        np.testing.assert_allclose(est.coef_, ols.coef_, rtol=1e-7)
