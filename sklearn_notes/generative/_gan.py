@@ -58,9 +58,16 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator's weights that ``sample``
         uses (0: the last iterate). The average damps the oscillation of the adversarial game.
-    spectral_norm : bool, default=True
-        Spectral normalization of the discriminator's layers [3]_, which keeps it from winning
-        too fast (the usual cause of mode collapse).
+    spectral_norm : bool, default=False
+        Spectral normalization of the discriminator's layers [3]_ (D 1-Lipschitz up to its
+        activations). Off by default: on modes narrower than the data's spread (the ring) a
+        1-Lipschitz D cannot tell a sample on a mode from one beside it, and the R1 penalty
+        does better.
+    r1_penalty : float, default=1.0
+        Weight :math:`\\gamma` of the R1 gradient penalty
+        :math:`\\tfrac\\gamma2\\mathbb E\\lVert\\nabla_x D(x)\\rVert^2` on real data [4]_
+        (in the standardized space; 0: none). It keeps D flat on the data, where the plain game
+        oscillates around the equilibrium instead of reaching it.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
     verbose : int, default=0
@@ -78,9 +85,9 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         The trained net: ``net_.module_`` is the generator, ``net_.discriminator_`` the
         discriminator.
     history_ : dict of str -> list of float
-        Per-epoch means of ``"discriminator_loss"``, ``"generator_loss"`` and their sum
-        ``"loss"``. A discriminator loss near ``2 log 2 = 1.386`` means D cannot tell real from
-        fake.
+        Per-epoch means of ``"discriminator_loss"`` (with the R1 penalty), ``"generator_loss"``,
+        their sum ``"loss"``, and ``"r1_penalty"`` when it is on. A discriminator loss near
+        ``2 log 2 = 1.386`` means D cannot tell real from fake.
     device_ : str
         The device used.
     classes_ : ndarray of shape (n_classes,)
@@ -115,6 +122,8 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     .. [2] Mirza, Osindero, "Conditional Generative Adversarial Nets", arXiv:1411.1784, 2014.
     .. [3] Miyato, Kataoka, Koyama, Yoshida, "Spectral Normalization for Generative Adversarial
        Networks", ICLR 2018.
+    .. [4] Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?",
+       ICML 2018.
 
     Examples
     --------
@@ -127,7 +136,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     >>> gan.discriminate(X[:2]).shape
     (2,)
     >>> sorted(gan.history_)
-    ['discriminator_loss', 'generator_loss', 'loss']
+    ['discriminator_loss', 'generator_loss', 'loss', 'r1_penalty']
     """
 
     _parameter_constraints = {
@@ -135,6 +144,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
         "spectral_norm": ["boolean"],
+        "r1_penalty": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -146,7 +156,8 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         batch_size=128,
         lr=1e-3,
         ema_decay=0.999,
-        spectral_norm=True,
+        spectral_norm=False,
+        r1_penalty=1.0,
         device="cpu",
         verbose=0,
         warm_start=False,
@@ -159,6 +170,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         self.lr = lr
         self.ema_decay = ema_decay
         self.spectral_norm = spectral_norm
+        self.r1_penalty = r1_penalty
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
@@ -179,6 +191,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
             discriminator__hidden_layer_sizes=hidden,
             discriminator__n_classes=self._n_classes(),
             discriminator__spectral_norm=self.spectral_norm,
+            r1_penalty=self.r1_penalty,
             optimizer=torch.optim.Adam,
             optimizer__betas=(0.5, 0.999),
             optimizer_discriminator=torch.optim.Adam,

@@ -521,11 +521,18 @@ class GANNet(GeneratorNet):
     optimizer (``optimizer_`` and ``optimizer_discriminator_``)."""
 
     def __init__(
-        self, module, *args, discriminator=Discriminator, optimizer_discriminator=None, **kwargs
+        self,
+        module,
+        *args,
+        discriminator=Discriminator,
+        optimizer_discriminator=None,
+        r1_penalty=0.0,
+        **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
         self.discriminator = discriminator
         self.optimizer_discriminator = optimizer_discriminator
+        self.r1_penalty = r1_penalty
 
     def initialize_module(self):
         super().initialize_module()
@@ -552,10 +559,20 @@ class GANNet(GeneratorNet):
         ones, zeros = torch.ones(len(x), device=x.device), torch.zeros(len(x), device=x.device)
 
         # 1. Discriminator step: real -> 1, fake -> 0; the fake is detached so G is untouched.
+        #    R1 (Mescheder et al. 2018): + gamma/2 E|grad_x D(x)|^2 on real data, which keeps D
+        #    flat on the data so that G is not pushed past it (the oscillation of the plain game).
         self.optimizer_discriminator_.zero_grad()
+        x_real = x.detach().requires_grad_(self.r1_penalty > 0)
+        d_real = D(x_real, y)
         d_loss = F.binary_cross_entropy_with_logits(
-            D(x, y), ones
+            d_real, ones
         ) + F.binary_cross_entropy_with_logits(D(fake.detach(), y), zeros)
+        parts = {}
+        if self.r1_penalty > 0:
+            (grad,) = torch.autograd.grad(d_real.sum(), x_real, create_graph=True)
+            r1 = 0.5 * self.r1_penalty * grad.pow(2).sum(dim=-1).mean()
+            d_loss = d_loss + r1
+            parts["r1_penalty"] = r1.detach()
         d_loss.backward()
         self.optimizer_discriminator_.step()
 
@@ -565,7 +582,7 @@ class GANNet(GeneratorNet):
         g_loss = F.binary_cross_entropy_with_logits(D(fake, y), ones)
         g_loss.backward()
         self.optimizer_.step()
-        parts = {"discriminator_loss": d_loss.detach(), "generator_loss": g_loss.detach()}
+        parts.update(discriminator_loss=d_loss.detach(), generator_loss=g_loss.detach())
         return {"loss": d_loss.detach() + g_loss.detach(), "y_pred": fake, "parts": parts}
 
 
