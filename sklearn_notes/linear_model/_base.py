@@ -10,7 +10,6 @@ fit leaves no half-updated model.
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -19,21 +18,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import atomic_fit
 from ..utils._validation import check_sample_weight
 from ._gd import DesignProblem, GramProblem, WorkingSetProblem, gradient_descent, overflow_error
+from ._sgd_epoch import kernel_input
 
 __all__ = []
 
 # Above this many features the (d, d) Gram matrix costs more than it saves.
 _MAX_GRAM_FEATURES = 4000
-
-
-def _for_sgd_epoch(X):
-    """``X`` as the compiled SGD epoch takes it: C-contiguous float64, or CSR float64 / int64."""
-    if not scipy.sparse.issparse(X):
-        return np.ascontiguousarray(X, dtype=np.float64)
-    X = scipy.sparse.csr_matrix(X, dtype=np.float64)
-    X.indices = X.indices.astype(np.int64)
-    X.indptr = X.indptr.astype(np.int64)
-    return X
 
 
 class _BaseGD(BaseEstimator):
@@ -212,7 +202,7 @@ class _BaseGD(BaseEstimator):
                 problem = GramProblem(X, Y, weights, l2, l1, self.fit_intercept, positive)
             else:
                 if self.solver != "gd":  # the compiled SGD epoch has one specialization
-                    X = _for_sgd_epoch(X)
+                    X = kernel_input(X)
                 loss = state.get("loss", self._loss)
                 problem = DesignProblem(
                     X, Y, weights, loss, l2, l1, self.fit_intercept, norm=norm, positive=positive

@@ -14,7 +14,19 @@ interpreter overhead, not arithmetic. This kernel runs the same update as
 import numpy as np
 import scipy.sparse
 
-__all__ = ["sgd_epoch"]
+__all__ = ["kernel_input", "sgd_epoch"]
+
+
+def kernel_input(X):
+    """``X`` as the compiled epochs take it (one specialization each): C-contiguous float64, or
+    CSR float64 with int64 indices. Used by the SGD epoch here and the perceptron's epoch."""
+    if not scipy.sparse.issparse(X):
+        return np.ascontiguousarray(X, dtype=np.float64)
+    X = scipy.sparse.csr_matrix(X, dtype=np.float64)
+    X.indices = X.indices.astype(np.int64)
+    X.indptr = X.indptr.astype(np.int64)
+    return X
+
 
 _LOSS_IDS = {"squared": 0, "logistic": 1, "multinomial": 2}
 _kernels = None

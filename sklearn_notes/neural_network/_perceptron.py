@@ -29,6 +29,8 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..linear_model._gd import overflow_error
+from ..linear_model._sgd_epoch import kernel_input
 from ..utils import atomic_fit
 from ..utils._validation import check_sample_weight
 
@@ -86,24 +88,6 @@ def _epoch(X, y_signed, weights, order, coef, intercept, eta, fit_intercept):
             fit_intercept,
         )  # fmt: skip
     return _perceptron_epoch(X, y_signed, weights, order, coef, intercept, eta, fit_intercept)
-
-
-def _as_kernel_input(X):
-    """C-contiguous float64, or CSR float64 with int64 indices: one compiled version of each."""
-    if not scipy.sparse.issparse(X):
-        return np.ascontiguousarray(X, dtype=np.float64)
-    X = scipy.sparse.csr_matrix(X, dtype=np.float64)
-    X.indices = X.indices.astype(np.int64)
-    X.indptr = X.indptr.astype(np.int64)
-    return X
-
-
-def _overflow_error():
-    return ValueError(
-        "Overflow: the values of X are too large for float64 arithmetic (the perceptron's "
-        "weights and margins w . x exceed 1.8e308); rescale X, e.g. with "
-        "sklearn.preprocessing.StandardScaler."
-    )
 
 
 class Perceptron(ClassifierMixin, BaseEstimator):
@@ -238,7 +222,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore"):
             finite = np.isfinite(np.square(values).sum())
         if not finite:
-            raise _overflow_error()
+            raise overflow_error("X")
         return X, y, sample_weight
 
     def _units(self, classes, y, sample_weight):
@@ -278,7 +262,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         with np.errstate(over="ignore", invalid="ignore"):
             scores = X @ coef.T + intercept
         if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(scores))):
-            raise _overflow_error()
+            raise overflow_error("X")
         self.classes_ = classes
         self.coef_ = coef.astype(dtype, copy=False)
         self.intercept_ = intercept.astype(dtype, copy=False)
@@ -302,7 +286,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         self : Perceptron
         """
         X, y, sample_weight = self._validate(X, y, sample_weight, reset=True)
-        dtype, X = X.dtype, _as_kernel_input(X)
+        dtype, X = X.dtype, kernel_input(X)
         classes = np.unique(y)
         if len(classes) < 2:
             raise ValueError(
@@ -410,7 +394,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 "a dictionary, e.g. from sklearn.utils.class_weight.compute_class_weight."
             )
         X, y, sample_weight = self._validate(X, y, sample_weight, reset=first)
-        dtype, X = X.dtype, _as_kernel_input(X)
+        dtype, X = X.dtype, kernel_input(X)
         if classes is not None:
             classes = np.unique(classes)
             if not first and not np.array_equal(classes, self.classes_):

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from sklearn_notes.linear_model._base import _for_sgd_epoch
 from sklearn_notes.linear_model._gd import DesignProblem
-from sklearn_notes.linear_model._sgd_epoch import sgd_epoch
+from sklearn_notes.linear_model._sgd_epoch import kernel_input, sgd_epoch
 
 
 def _reference_epoch(problem, theta, order, batch_size, eta):
@@ -40,7 +39,7 @@ def test_sgd_epoch_equals_numpy_minibatch_steps(loss, fit_intercept, batch_size,
     order = rng.permutation(n)
     expected = _reference_epoch(problem, theta, order, batch_size, eta=0.05)
     if layout == "csr":  # the layout the estimators hand over: float64 data, int64 indices
-        X = _for_sgd_epoch(sparse.csr_matrix(X))
+        X = kernel_input(sparse.csr_matrix(X))
         problem = DesignProblem(X, *args, positive=positive)
     got = sgd_epoch(problem, theta, order, batch_size, eta=0.05)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
