@@ -182,6 +182,7 @@ class _BaseGD(BaseEstimator):
 
     def _fit(self, X, y, sample_weight):
         X, y, sample_weight = self._validate(X, y, sample_weight)
+        dtype = X.dtype  # float32 in, float32 out (before any float64 copy for the kernels)
         Y, state = self._encode_target(y)
         n_features, n_outputs = X.shape[1], Y.shape[1]
         # 1. warm start from the previous solution when its shape still fits
@@ -233,7 +234,7 @@ class _BaseGD(BaseEstimator):
             raise overflow_error()
         extra = self._extra_attributes(X, Y, W, b, sample_weight, state, result)
         # 4. assign everything at the end
-        self._unpack(W, b, state, X.dtype)
+        self._unpack(W, b, state, dtype)
         for name, value in extra.items():
             setattr(self, name, value)
         self.loss_curve_ = curve

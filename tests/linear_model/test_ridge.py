@@ -236,12 +236,15 @@ def test_ridgegd_sparse_wide_design_uses_the_design_path_without_densifying():
     np.testing.assert_allclose(est.coef_, exact.coef_, atol=1e-6)
 
 
-@pytest.mark.parametrize("solver", ["gd", "closed_form"])
+@pytest.mark.parametrize("solver", ["gd", "closed_form", "sgd"])
 def test_ridgegd_keeps_float32(solver):
     """scikit-learn's test_dtype_match: float32 in, float32 coef_ / predictions out."""
     X, y = _diabetes_200()
-    est32 = RidgeGD(alpha=0.1, solver=solver).fit(X.astype(np.float32), y)
-    est64 = RidgeGD(alpha=0.1, solver=solver).fit(X, y)
+    params = dict(alpha=0.1, solver=solver, random_state=0, max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est32 = RidgeGD(**params).fit(X.astype(np.float32), y)
+        est64 = RidgeGD(**params).fit(X.astype(np.float32).astype(np.float64), y)
     assert est32.coef_.dtype == np.float32 and type(est32.intercept_) is np.float32
     assert est32.predict(X.astype(np.float32)).dtype == np.float32
     np.testing.assert_allclose(est32.coef_, est64.coef_, rtol=1e-4, atol=1e-3)
