@@ -335,3 +335,16 @@ def test_failed_refit_leaves_the_model_bit_identical():
         for key, value in before.items():
             np.testing.assert_array_equal(getattr(est, key), value, err_msg=key)
         est.predict(X)  # still the model of X
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_lipschitz_constant_of_a_wide_sparse_design_without_densifying(fit_intercept):
+    """Lanczos on the centred operator: a safe step (>= the exact constant, within 2 %)."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    X = sparse.random(50, 2500, density=0.02, format="csr", random_state=0) * 3.0
+    Y, sw = rng.standard_normal((50, 1)), rng.uniform(0.5, 2.0, 50)
+    exact = DesignProblem(X.toarray(), Y, sw, "squared", 0.1, 0.0, fit_intercept).lipschitz()
+    lanczos = DesignProblem(X, Y, sw, "squared", 0.1, 0.0, fit_intercept).lipschitz()
+    assert exact <= lanczos <= 1.02 * exact
