@@ -425,9 +425,11 @@ class BayesNet(ClassifierMixin, BaseEstimator):
     Notes
     -----
     Inference prunes *barren* nodes (those that are not ancestors of the query or the evidence:
-    they sum to one) and eliminates the others in min-fill (or min-degree) order. ``predict_proba``
-    runs one batched elimination for all rows: an observed entry is a one-hot factor and a missing
-    one (NaN/None, or a category never seen in fit) an all-ones factor, which marginalizes it.
+    they sum to one) and the nodes d-separated from the query given the evidence, then eliminates
+    the others in min-fill (or min-degree) order, refusing with a ``ValueError`` any factor above
+    2**27 entries. ``predict_proba`` runs one batched elimination per pattern of missing columns:
+    a fully observed row reads only the CPTs of the target's Markov blanket, and a missing entry
+    (NaN/None, or a category never seen in fit) is summed out.
     In ``fit``, each CPT is counted over the rows that observe its node and the node's parents
     (available-case analysis: unbiased when values are missing completely at random; full
     maximum likelihood under missing data would need EM).
@@ -668,12 +670,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         return list(self.edges)
 
     def _posterior(self, query, evidence):
-        """Unnormalized-free posterior over node indices ``query`` given ``{index: state(s)}``.
-
-        Only the CPTs of the query's and the evidence's ancestors enter (the other nodes are
-        barren: their CPTs sum to one); of those, variable elimination keeps the ones connected
-        to the query given the evidence (the nodes not d-separated from it).
-        """
+        """Posterior over node indices ``query`` given ``{index: state or states per row}``,
+        from the CPTs that can matter (see :meth:`_factors`)."""
         factors = self._factors(list(query) + list(evidence), query, list(evidence))
         return variable_elimination(
             factors, query, evidence, self.elimination_order, names=self.dag_.nodes
