@@ -26,7 +26,7 @@ from scipy.linalg.lapack import dpotrf, dpotrs, dpstrf
 
 from ..utils._threads import limit_blas
 
-__all__ = ["polish_dual"]
+__all__ = ["newton_step_dual", "polish_dual"]
 
 # Free sets from this size on are factored on one BLAS thread: OpenBLAS's dpotrf goes parallel
 # from size 128 on, and on a busy machine threads waiting for a core cost far more than the
@@ -238,7 +238,7 @@ def _finish(
     return True, new_alpha, new_G, rho / count, violation
 
 
-def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
+def polish_dual(K_rows, slots, y, C, alpha, G, tol):
     """Solve the KKT equations on SMO's free set exactly; keep the result if it is still optimal.
 
     With the free set :math:`F` and the bound multipliers :math:`B` of SMO's solution fixed, and
@@ -309,13 +309,6 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
         Gradient :math:`Q \\alpha - 1` at ``alpha``.
     tol : float
         The solver's tolerance on :math:`m - M`.
-    partial : bool, default=False
-        Newton step of the solver instead of a final polish: the active-set loop's last point
-        is kept when the loop cannot reach the face's minimizer (out of steps, or blocked by the
-        eliminated multiplier), the KKT condition 2 is not asked for (``tol`` is ignored), and
-        ``G_F`` is taken from ``G`` rather than recomputed from the rows -- so ``K_rows`` may
-        hold the active columns only (a shrunk problem: ``y, C, alpha, G`` then are the active
-        ones too). Condition 1 and 3 still hold: the step is a descent step inside the box.
 
     Returns
     -------
@@ -329,7 +322,7 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
         Their largest KKT violation :math:`\\max(m - M, 0)`.
 
     ``None`` is returned instead when the polish is rejected (SMO's solution is then the
-    answer), or, with ``partial``, when no step was possible.
+    answer).
 
     Examples
     --------
@@ -353,8 +346,37 @@ def polish_dual(K_rows, slots, y, C, alpha, G, tol, *, partial=False):
     >>> bool(violation < 1e-12)  # ... and every other KKT condition holds: the exact optimum
     True
     """
-    if partial:
-        tol = np.inf
+    return _face_step(K_rows, slots, y, C, alpha, G, tol, False)
+
+
+def newton_step_dual(K_rows, slots, y, C, alpha, G):
+    """The solver's Newton step: towards the minimizer of the free multipliers' face, in the box.
+
+    Where SMO stalls, the same equations as :func:`polish_dual` give the minimizer of the
+    objective on the face of the free multipliers; the step moves towards it by the polish's
+    active-set loop, keeping the loop's last point when it cannot reach the minimizer (out of
+    steps, or blocked by the eliminated multiplier). Unlike the polish it asks for no KKT
+    condition (the point need not be optimal: SMO goes on from there), and it takes ``G_F`` from
+    ``G`` rather than from the rows, so ``K_rows`` may hold the active columns only (a shrunk
+    problem: ``y, C, alpha, G`` then are the active ones too). It is a descent step: every
+    multiplier stays in its box and the objective does not increase.
+
+    Parameters
+    ----------
+    K_rows, slots, y, C, alpha, G
+        As in :func:`polish_dual`.
+
+    Returns
+    -------
+    alpha, G : ndarray of shape (n,)
+        The multipliers after the step and their gradient; ``None`` when no step was possible
+        (the point already is the face's minimizer, or the step would not descend).
+    """
+    step = _face_step(K_rows, slots, y, C, alpha, G, np.inf, True)
+    return None if step is None else step[:2]
+
+
+def _face_step(K_rows, slots, y, C, alpha, G, tol, partial):
     if slots.shape[0] < SINGLE_THREAD_FREE:
         return _polish_dual(K_rows, slots, y, C, alpha, G, tol, partial)
     # One BLAS thread for the factorization: on a busy machine, threads waiting for a core cost

@@ -29,7 +29,7 @@ One code path, in three parts:
    block is ill-conditioned (a linear kernel with about ``d`` free vectors). When a sub-problem uses
    up its cap of pair updates, the solver jumps along the face of the free multipliers to its
    minimizer -- the KKT equations of the notes solved exactly, as far as the box allows (the
-   polish's active-set loop, :func:`~sklearn_notes.svm._polish.polish_dual` with ``partial=True``)
+   polish's active-set loop, :func:`~sklearn_notes.svm._polish.newton_step_dual`)
    -- and SMO goes on from there to find the bound multipliers that must move.
 
 Shrinking (libsvm's rule) removes bound variables that cannot move from the active set; before
@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import matvec
-from ._polish import _kkt_violation, polish_dual
+from ._polish import _kkt_violation, newton_step_dual, polish_dual
 
 __all__ = ["BinarySolution", "smo_pairs", "solve_binary"]
 
@@ -532,16 +532,6 @@ def _select_working_set(yg, up, low, kept, q):
     return np.concatenate([kept, new]).astype(np.intp)
 
 
-def _progress(n_iter, violation, alpha, C, n_newton, n_round=None, n_active=None):
-    """One line of solver progress (``verbose=True``), as libsvm prints its dots and #iter."""
-    where = "" if n_round is None else f"round {n_round}, active {n_active}, "
-    print(
-        f"[SMO] {where}pair updates {n_iter}, violation {violation:.3g}, "
-        f"SV {int(np.sum(alpha > 0))} (at C {int(np.sum(alpha >= C))}), Newton steps {n_newton}",
-        flush=True,
-    )
-
-
 def _rho(alpha, G, y, C):
     """libsvm's rho: mean of y_i G_i over the free variables, else mid-range of its bounds."""
     yG = y * G
@@ -620,244 +610,322 @@ def solve_binary(
     soon as ``sum(alpha)`` passes ``1e12`` (a margin below ``2e-6``) or after
     ``max(10**6, 100 n)`` pair updates.
     """
-    y = np.asarray(y, dtype=np.float64)
-    C = np.asarray(C, dtype=np.float64)
-    n = y.shape[0]
-    hard = bool(np.isinf(C).any())
-    if max_iter is None or max_iter < 0:
-        max_iter = max(HARD_MAX_ITER if hard else MAX_ITER, 100 * n)
-    if working_set_size is None:
-        working_set_size = 2048
-    q = int(min(n, max(working_set_size, 2)))
-    alpha = np.zeros(n)
-    G = -np.ones(n)
-    active = np.arange(n)
-    if n > q:  # (a whole-problem solve reads its one matrix: no row cache, no gathers)
-        cache = _RowCache(kernel_rows, n, cache_size, q)
-        K_scratch = np.empty(q * q, dtype=np.float32)
-    kept = np.empty(0, dtype=np.intp)
-    n_iter = 0
-    n_round = 0
-    n_newton = 0
-    violation = np.inf
-    unshrunk = False
-    stalled = 0
-    converged = separable = True
+    return _BinarySolver(
+        kernel_rows, y, C, tol=tol, max_iter=max_iter, cache_size=cache_size,
+        shrinking=shrinking, working_set_size=working_set_size, verbose=verbose,
+    ).solve(polish)  # fmt: skip
 
-    def unshrink():
-        # Rebuild G of the inactive variables from the support vectors: G = y * (K (y alpha)) - 1;
-        # the cached rows computed on the active columns only are stale from now on.
-        inactive = np.setdiff1d(np.arange(n), active, assume_unique=True)
+
+class _BinarySolver:
+    """The state of one binary solve and its named phases.
+
+    :meth:`solve` runs them in order: SMO to ``tol`` -- on the whole matrix
+    (:meth:`whole_problem`) or in working-set rounds (:meth:`rounds`, each a :meth:`round` with
+    :meth:`shrink` / :meth:`unshrink`), with a :meth:`newton_step` wherever SMO stalls -- then
+    the exact :meth:`polish`; a polish rejected or short of the optimum gets one :meth:`retry`
+    (SMO to a tighter tolerance, then the polish again).
+    """
+
+    def __init__(
+        self, kernel_rows, y, C, *, tol, max_iter, cache_size, shrinking, working_set_size, verbose
+    ):
+        self.y = y = np.asarray(y, dtype=np.float64)
+        self.C = C = np.asarray(C, dtype=np.float64)
+        self.n = n = y.shape[0]
+        self.hard = bool(np.isinf(C).any())
+        if max_iter is None or max_iter < 0:
+            max_iter = max(HARD_MAX_ITER if self.hard else MAX_ITER, 100 * n)
+        self.max_iter = max_iter
+        self.tol, self.shrinking, self.verbose = tol, shrinking, verbose
+        self.kernel_rows = kernel_rows
+        q = 2048 if working_set_size is None else working_set_size
+        self.q = int(min(n, max(q, 2)))
+        self.alpha = np.zeros(n)
+        self.G = -np.ones(n)
+        self.active = np.arange(n)
+        if n > self.q:  # (a whole-problem solve reads its one matrix: no row cache, no gathers)
+            self.cache = _RowCache(kernel_rows, n, cache_size, self.q)
+            self.K_scratch = np.empty(self.q * self.q, dtype=np.float32)
+        self.K_whole = None
+        self.kept = np.empty(0, dtype=np.intp)
+        self.n_iter = self.n_round = self.n_newton = self.stalled = 0
+        self.violation = np.inf
+        self.unshrunk = False
+        self.converged = self.separable = True
+        self.stop_tol, self.budget, self.saved = tol, max_iter, None
+
+    # --- SMO on the whole problem ---------------------------------------------------------------
+
+    def whole_problem(self):
+        """The working set is the whole problem: SMO on the whole kernel matrix, which shrinks
+        and un-shrinks by itself; no rounds, no row cache, no outer checks (their overhead
+        dominates small problems such as digits' one-vs-one pairs). One call, unless it stalls:
+        calls of at most ``INNER_MAX * n`` pair updates with Newton steps between."""
+        y, C, n = self.y, self.C, self.n
+        if self.K_whole is None:
+            every = np.arange(n)
+            self.K_whole = self.kernel_rows(every, every)
+        cap = INNER_MAX * n
+        while True:
+            it, self.violation = smo_pairs(
+                self.K_whole, y, C, self.alpha, self.G, self.stop_tol,
+                min(self.budget - self.n_iter, cap), self.shrinking,
+            )  # fmt: skip
+            self.n_iter += it
+            self.progress()
+            if self.violation < self.stop_tol or self.n_iter >= self.budget or it == 0:
+                break  # (no pair could move: a NaN, or a kernel that is no inner product)
+            if self.newton_step():
+                self.n_newton += 1
+                self.n_iter += 1  # (a step counts towards max_iter: the loop stays bounded)
+            else:
+                # No descent along the face (a non-PSD kernel's saddle): SMO alone, to the end.
+                cap = self.budget
+        # The gradient afresh, G = y * (K (y alpha)) - 1 (one pass over K): the float32 kernel is
+        # symmetric only up to rounding (BLAS computes K_ij and K_ji apart), and SMO's updates
+        # read K by rows where this reads it by columns, which drifts G by ~1e-7 relative.
+        self.G = y * matvec(self.K_whole, y * self.alpha) - 1.0
+        self.converged = self.violation < self.stop_tol
+        if self.hard and self.alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
+            self.separable = self.converged = False
+
+    # --- working-set rounds -----------------------------------------------------------------------
+
+    def rounds(self):
+        """Working-set rounds until the active problem is optimal, the budget is spent, or no
+        pair can move."""
+        while self.round():
+            pass
+
+    def round(self):
+        """One round (ThunderSVM's decomposition); False when the rounds are over."""
+        y, C, n, q, active = self.y, self.C, self.n, self.q, self.active
+        alpha, G = self.alpha, self.G
+        # 1. Optimality on the active set: m - M < tol.
+        a_act, G_act, y_act, C_act = alpha[active], G[active], y[active], C[active]
+        up, low, yg = _violations(a_act, G_act, y_act, C_act)
+        m = yg[up].max() if up.any() else -np.inf
+        M = yg[low].min() if low.any() else np.inf
+        self.violation = m - M
+        if self.violation < self.stop_tol or self.n_iter >= self.budget:
+            if len(active) < n:
+                # Final un-shrinking check: optimality must hold on every variable.
+                self.unshrink()
+                if self.n_iter < self.budget:
+                    return True
+                self.violation = _kkt_violation(alpha, G, y, C)
+            self.converged = self.violation < self.stop_tol
+            return False
+        if (
+            self.shrinking
+            and not self.unshrunk
+            and self.violation < 10 * self.stop_tol
+            and len(active) < n
+        ):
+            # libsvm un-shrinks once when close, so that the shrunk set is rebuilt from a good
+            # alpha.
+            self.unshrink()
+            return True
+        # 2. Shrinking: bound variables whose gradient pushes them further out of the box.
+        if self.shrinking and self.n_round % 10 == 9 and len(active) > q:
+            if self.shrink(a_act, G_act, y_act, C_act, m, M):
+                return True
+        # 3. Working set (positions in the active set).
+        n_act = len(active)
+        whole = n_act <= q  # the sub-problem is the whole (active) problem
+        if whole:
+            ws = np.arange(n_act)
+            inner_tol = self.stop_tol
+            inner_max = self.budget - self.n_iter
+        else:
+            ws = _select_working_set(yg, up, low, self.kept, q)
+            inner_tol = max(self.stop_tol, INNER_TOL * self.violation)
+            inner_max = min(self.budget - self.n_iter, INNER_MAX * q)
+        samples = active[ws]
+        # 4. Kernel rows of the working set, then the sub-problem by SMO.
+        cache = self.cache
+        slots = cache.slots(samples, active)
+        if whole and n_act == n and np.array_equal(slots, samples):
+            K_ws = cache.buffer
+        else:
+            K_ws = _gather(cache.buffer, slots, samples, self.K_scratch)
+        a_old = alpha[samples]
+        a_new = a_old.copy()
+        G_ws = G[samples].copy()
+        it, _ = smo_pairs(
+            K_ws, y[samples], C[samples], a_new, G_ws, inner_tol, inner_max, self.shrinking
+        )
+        self.n_iter += it
+        self.n_round += 1
+        # 5. Full gradient: G_A += y_A * (K_ws,A^T (y_ws * dalpha)); the inner G already is it
+        # when the working set is the whole active set.
+        if whole:
+            G[samples] = G_ws
+        else:
+            _update_gradient(G, y, cache.buffer, slots, y[samples] * (a_new - a_old), active)
+        alpha[samples] = a_new
+        if self.hard and alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
+            self.separable = self.converged = False
+            return False
+        if not whole and it >= inner_max and self.newton_step():
+            self.n_newton += 1
+            self.n_iter += 1
+            self.kept = np.empty(0, dtype=np.intp)
+            return True
+        self.stalled = self.stalled + 1 if it == 0 else 0
+        if self.stalled > 2:
+            # Rounds in which no pair can move (a kernel that is no inner product): stop, as
+            # libsvm does at max_iter, with the violation reached.
+            self.violation = _kkt_violation(alpha, G, y, C)
+            self.converged = self.violation < self.stop_tol
+            return False
+        # 6. Keep half of the set for the next round, free variables first (still moving).
+        if not whole:
+            free = (a_new > 0) & (a_new < C[samples])
+            order = np.argsort(~free, kind="stable")
+            self.kept = ws[order[: q // 2]]
+        self.progress(n_act)
+        return True
+
+    def shrink(self, a_act, G_act, y_act, C_act, m, M):
+        """libsvm's shrinking: set aside the bound variables whose gradient pushes them further
+        out of the box; True when some were (and at least ``q`` stay)."""
+        Gmax1, Gmax2 = m, -M
+        pos = y_act > 0
+        out = ((a_act >= C_act) & np.where(pos, -G_act > Gmax1, -G_act > Gmax2)) | (
+            (a_act <= 0) & np.where(pos, G_act > Gmax2, G_act > Gmax1)
+        )
+        if out.any() and (~out).sum() >= self.q:
+            self.active = self.active[~out]
+            self.kept = np.empty(0, dtype=np.intp)
+            return True
+        return False
+
+    def unshrink(self):
+        """Bring every variable back: rebuild G of the inactive ones from the support vectors,
+        ``G = y * (K (y alpha)) - 1``; the cached rows computed on the active columns only are
+        stale from now on."""
+        y, alpha = self.y, self.alpha
+        inactive = np.setdiff1d(np.arange(self.n), self.active, assume_unique=True)
         sv = np.flatnonzero(alpha > 0)
         if inactive.size:
             coef = y[sv] * alpha[sv]
-            for start, stop, block in cache.blocks(inactive, sv):
+            for start, stop, block in self.cache.blocks(inactive, sv):
                 rows = inactive[start:stop]
-                G[rows] = y[rows] * matvec(block, coef) - 1.0
-        cache.reset()
-        return np.arange(n)
+                self.G[rows] = y[rows] * matvec(block, coef) - 1.0
+        self.cache.reset()
+        self.active = np.arange(self.n)
+        self.unshrunk = True
+        self.kept = np.empty(0, dtype=np.intp)
 
-    def free_rows(free):
-        # The kernel rows of the free multipliers (positions ``free`` in the active set), from
-        # memory, as (rows, slots): the whole matrix, else the row cache -- None when they do not
-        # fit in it. A shrunk problem's cached rows hold valid values on the active columns only,
-        # so those are copied (at most the cache's size).
-        if n <= q:
-            return K_whole, free
+    # --- Newton steps and the polish --------------------------------------------------------------
+
+    def free_rows(self, free):
+        """The kernel rows of the free multipliers (positions ``free`` in the active set), from
+        memory, as (rows, slots): the whole matrix, else the row cache -- None when they do not
+        fit in it. A shrunk problem's cached rows hold valid values on the active columns only,
+        so those are copied (at most the cache's size)."""
+        if self.n <= self.q:
+            return self.K_whole, free
+        cache, active = self.cache, self.active
         if free.size > cache.buffer.shape[0]:
             return None
         slots = cache.slots(active[free], active)
-        if len(active) < n:
+        if len(active) < self.n:
             return cache.buffer[np.ix_(slots, active)], np.arange(free.size)
         return cache.buffer, slots
 
-    def newton_step():
-        # SMO stopped on its cap of pair updates: its linear rate is slow on this problem (a free
-        # set whose kernel block is ill-conditioned: a linear kernel with about d free vectors).
-        # Jump along the face of the active problem's free multipliers to its minimizer, as far
-        # as the box allows (the polish's active-set loop, a descent step), and let SMO go on
-        # from there.
-        a_act, C_act = alpha[active], C[active]
+    def newton_step(self):
+        """SMO stopped on its cap of pair updates: its linear rate is slow on this problem (a
+        free set whose kernel block is ill-conditioned: a linear kernel with about d free
+        vectors). Jump along the face of the active problem's free multipliers to its minimizer,
+        as far as the box allows (a descent step), and let SMO go on from there."""
+        active = self.active
+        a_act, C_act = self.alpha[active], self.C[active]
         free = np.flatnonzero((a_act > 0) & (a_act < C_act))
-        found = free_rows(free) if free.size else None
+        found = self.free_rows(free) if free.size else None
         if found is None:
             return False
-        step = polish_dual(*found, y[active], C_act, a_act, G[active], tol, partial=True)
-        if step is not None:
-            alpha[active], G[active] = step[0], step[1]
-        return step is not None
+        step = newton_step_dual(*found, self.y[active], C_act, a_act, self.G[active])
+        if step is None:
+            return False
+        self.alpha[active], self.G[active] = step
+        return True
 
-    # SMO (with Newton steps where it stalls) to tol, then the polish; if the polish is rejected,
-    # SMO once more to a tighter tolerance, then the polish again.
-    K_whole = None
-    stop_tol, budget, saved = tol, max_iter, None
-    while True:
-        if n <= q:
-            # The working set is the whole problem: SMO on the whole kernel matrix, which shrinks
-            # and un-shrinks by itself; no rounds, no row cache, no outer checks (their overhead
-            # dominates small problems such as digits' one-vs-one pairs).
-            # One call, unless it stalls: calls of at most INNER_MAX * n pair updates with Newton
-            # steps between.
-            if K_whole is None:
-                every = np.arange(n)
-                K_whole = kernel_rows(every, every)
-            cap = INNER_MAX * n
-            while True:
-                it, violation = smo_pairs(
-                    K_whole, y, C, alpha, G, stop_tol, min(budget - n_iter, cap), shrinking
-                )
-                n_iter += it
-                if verbose:
-                    _progress(n_iter, violation, alpha, C, n_newton)
-                if violation < stop_tol or n_iter >= budget or it == 0:
-                    break  # (no pair could move: a NaN, or a kernel that is no inner product)
-                if newton_step():
-                    n_newton += 1
-                    n_iter += 1  # (a step counts towards max_iter: the loop stays bounded)
-                else:
-                    # No descent along the face (a non-PSD kernel's saddle): SMO alone, to the end.
-                    cap = budget
-            # The gradient afresh, G = y * (K (y alpha)) - 1 (one pass over K): the float32
-            # kernel is symmetric only up to rounding (BLAS computes K_ij and K_ji apart), and
-            # SMO's updates read K by rows where this reads it by columns, which drifts G by ~1e-7
-            # relative.
-            G = y * matvec(K_whole, y * alpha) - 1.0
-            converged = violation < stop_tol
-            if hard and alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
-                separable = converged = False
-        while n > q:
-            # 1. Optimality on the active set: m - M < tol.
-            a_act, G_act, y_act, C_act = alpha[active], G[active], y[active], C[active]
-            up, low, yg = _violations(a_act, G_act, y_act, C_act)
-            m = yg[up].max() if up.any() else -np.inf
-            M = yg[low].min() if low.any() else np.inf
-            violation = m - M
-            if violation < stop_tol or n_iter >= budget:
-                if len(active) < n:
-                    # Final un-shrinking check: optimality must hold on every variable.
-                    active = unshrink()
-                    unshrunk = True
-                    kept = np.empty(0, dtype=np.intp)
-                    if n_iter < budget:
-                        continue
-                    violation = _kkt_violation(alpha, G, y, C)
-                converged = violation < stop_tol
-                break
-            if shrinking and not unshrunk and violation < 10 * stop_tol and len(active) < n:
-                # libsvm un-shrinks once when close, so that the shrunk set is rebuilt from a good
-                # alpha.
-                active = unshrink()
-                unshrunk = True
-                kept = np.empty(0, dtype=np.intp)
-                continue
-            # 2. Shrinking: bound variables whose gradient pushes them further out of the box.
-            if shrinking and n_round % 10 == 9 and len(active) > q:
-                Gmax1, Gmax2 = m, -M
-                at_up_bound = a_act >= C_act
-                at_low_bound = a_act <= 0
-                pos = y_act > 0
-                out = (at_up_bound & np.where(pos, -G_act > Gmax1, -G_act > Gmax2)) | (
-                    at_low_bound & np.where(pos, G_act > Gmax2, G_act > Gmax1)
-                )
-                if out.any() and (~out).sum() >= q:
-                    keep = ~out
-                    active = active[keep]
-                    kept = np.empty(0, dtype=np.intp)
-                    continue
-            # 3. Working set (positions in the active set).
-            n_act = len(active)
-            if n_act <= q:
-                ws = np.arange(n_act)
-                inner_tol = stop_tol
-                inner_max = budget - n_iter
+    def polish(self):
+        """The exact polish of a converged solution. Returns ``(found, rho)``: whether the free
+        rows were in memory, and rho when the polish was accepted (else None)."""
+        free = np.flatnonzero((self.alpha > 0) & (self.alpha < self.C))
+        found = self.free_rows(free)  # (converged: every variable is active)
+        if found is None:
+            return False, None
+        polished = polish_dual(*found, self.y, self.C, self.alpha, self.G, self.tol)
+        if polished is None:
+            return True, None
+        self.alpha, self.G, rho, self.violation = polished
+        return True, rho
+
+    def retry(self, rho):
+        """A polish rejected, or accepted short of the optimum: SMO stopped on another face than
+        the optimum's (a multiplier free that is at a bound there, or the reverse). SMO goes on
+        to ``RETRY_TOL * tol``, with as many pair updates again at most, and the polish is tried
+        once more; the solution at ``tol`` is kept to fall back on."""
+        self.saved = self.alpha.copy(), self.G.copy(), self.violation, rho
+        self.stop_tol = RETRY_TOL * self.tol
+        self.budget = min(self.max_iter, 2 * self.n_iter)
+        self.kept = np.empty(0, dtype=np.intp)
+
+    # --- the whole solve --------------------------------------------------------------------------
+
+    def solve(self, polish=True):
+        while True:
+            if self.n <= self.q:
+                self.whole_problem()
             else:
-                ws = _select_working_set(yg, up, low, kept, q)
-                inner_tol = max(stop_tol, INNER_TOL * violation)
-                inner_max = min(budget - n_iter, INNER_MAX * q)
-            samples = active[ws]
-            # 4. Kernel rows of the working set, then the sub-problem by SMO.
-            slots = cache.slots(samples, active)
-            whole = n_act <= q  # the sub-problem is the whole (active) problem
-            in_order = n_act == n and np.array_equal(slots, samples)
-            if whole and in_order:
-                K_ws = cache.buffer
-            else:
-                K_ws = _gather(cache.buffer, slots, samples, K_scratch)
-            a_old = alpha[samples]
-            a_new = a_old.copy()
-            G_ws = G[samples].copy()
-            it, _ = smo_pairs(
-                K_ws, y[samples], C[samples], a_new, G_ws, inner_tol, inner_max, shrinking
-            )
-            n_iter += it
-            n_round += 1
-            # 5. Full gradient: G_A += y_A * (K_ws,A^T (y_ws * dalpha)); the inner G already is it
-            # when the working set is the whole active set.
-            if whole:
-                G[samples] = G_ws
-            else:
-                _update_gradient(G, y, cache.buffer, slots, y[samples] * (a_new - a_old), active)
-            alpha[samples] = a_new
-            if hard and alpha.sum() > HARD_MARGIN_ALPHA_LIMIT:
-                separable = converged = False
+                self.rounds()
+            if self.hard and self.n_iter >= self.max_iter and not self.converged:
+                if self.saved is None:
+                    self.separable = False
+            rho = None
+            if self.saved is not None and not self.converged:
+                # The retry ran out of its budget: back to the solution at tol.
+                self.alpha, self.G, self.violation, rho = self.saved
+                self.converged = True
                 break
-            if not whole and it >= inner_max and newton_step():
-                n_newton += 1
-                n_iter += 1
-                kept = np.empty(0, dtype=np.intp)
-                continue
-            stalled = stalled + 1 if it == 0 else 0
-            if stalled > 2:
-                # Rounds in which no pair can move (a kernel that is no inner product): stop, as
-                # libsvm does at max_iter, with the violation reached.
-                violation = _kkt_violation(alpha, G, y, C)
-                converged = violation < stop_tol
+            has_free = np.any((self.alpha > 0) & (self.alpha < self.C))
+            if not (polish and self.converged and self.separable and has_free):
                 break
-            # 6. Keep half of the set for the next round, free variables first (still moving).
-            if n_act > q:
-                free = (a_new > 0) & (a_new < C[samples])
-                order = np.argsort(~free, kind="stable")
-                kept = ws[order[: q // 2]]
-            if verbose:
-                _progress(n_iter, violation, alpha, C, n_newton, n_round, n_act)
-        if hard and n_iter >= max_iter and not converged and saved is None:
-            separable = False
-        rho = None
-        if saved is not None and not converged:
-            # The retry ran out of its budget: back to the solution at tol.
-            alpha, G, violation, rho = saved
-            converged = True
-            break
-        free = np.flatnonzero((alpha > 0) & (alpha < C))
-        if not (polish and converged and separable and free.size):
-            break
-        found = free_rows(free)  # (converged: every variable is active)
-        polished = None if found is None else polish_dual(*found, y, C, alpha, G, tol)
-        if polished is not None:
-            alpha, G, rho, violation = polished
-            if violation <= RETRY_TOL * tol:
+            found, rho = self.polish()
+            if rho is not None and self.violation <= RETRY_TOL * self.tol:
                 break  # the exact optimum (once SMO has its face, the polish reaches 1e-9)
-        if found is None or saved is not None or n_iter >= max_iter:
-            break
-        # Rejected, or accepted short of the optimum: SMO stopped on another face than the
-        # optimum's (a multiplier free that is at a bound there, or the reverse). SMO goes on to
-        # RETRY_TOL * tol, with as many pair updates again at most, and the polish is tried once
-        # more.
-        saved = alpha.copy(), G.copy(), violation, rho
-        stop_tol = RETRY_TOL * tol
-        budget = min(max_iter, 2 * n_iter)
-        kept = np.empty(0, dtype=np.intp)
-    if rho is None:
-        rho = _rho(alpha, G, y, C)
-    objective = 0.5 * float(alpha @ (G - 1.0))
-    if verbose:
-        at_bound = int(np.sum(alpha >= C))
+            if not found or self.saved is not None or self.n_iter >= self.max_iter:
+                break
+            self.retry(rho)
+        alpha, G, y, C = self.alpha, self.G, self.y, self.C
+        if rho is None:
+            rho = _rho(alpha, G, y, C)
+        objective = 0.5 * float(alpha @ (G - 1.0))
+        if self.verbose:
+            print(
+                f"optimization finished, #iter = {self.n_iter}, violation = "
+                f"{self.violation:.3g}, Newton steps = {self.n_newton}\n"
+                f"obj = {objective:.6f}, rho = {rho:.6f}\n"
+                f"nSV = {int(np.sum(alpha > 0))}, nBSV = {int(np.sum(alpha >= C))}",
+                flush=True,
+            )
+        return BinarySolution(
+            alpha, rho, self.n_iter, float(self.violation), objective, self.converged,
+            self.separable, G, self.n_newton,
+        )  # fmt: skip
+
+    def progress(self, n_active=None):
+        """One line of solver progress (``verbose=True``), as libsvm prints its dots and #iter."""
+        if not self.verbose:
+            return
+        where = "" if n_active is None else f"round {self.n_round}, active {n_active}, "
         print(
-            f"optimization finished, #iter = {n_iter}, violation = {violation:.3g}, "
-            f"Newton steps = {n_newton}\nobj = {objective:.6f}, rho = {rho:.6f}\n"
-            f"nSV = {int(np.sum(alpha > 0))}, nBSV = {at_bound}",
+            f"[SMO] {where}pair updates {self.n_iter}, violation {self.violation:.3g}, "
+            f"SV {int(np.sum(self.alpha > 0))} (at C {int(np.sum(self.alpha >= self.C))}), "
+            f"Newton steps {self.n_newton}",
             flush=True,
         )
-    return BinarySolution(
-        alpha, rho, n_iter, float(violation), objective, converged, separable, G, n_newton
-    )

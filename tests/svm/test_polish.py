@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sklearn_notes.svm import KernelSVC
 from sklearn_notes.svm._kernels import KernelRows
-from sklearn_notes.svm._polish import polish_dual
+from sklearn_notes.svm._polish import newton_step_dual, polish_dual
 from sklearn_notes.svm._smo import solve_binary
 
 PARAMS = dict(gamma=0.5, degree=3, coef0=0.5)
@@ -169,7 +169,7 @@ def test_solve_binary_polishes_only_converged_solutions_whose_rows_fit():
 @settings(max_examples=30, deadline=None)
 @given(**PROBLEMS, shrunk=st.integers(0, 20))
 def test_newton_step_is_a_descent_step_inside_the_box(seed, n, C, kernel, shrunk):
-    # The solver's Newton step (polish_dual with partial=True) from a point where SMO stopped
+    # The solver's Newton step (newton_step_dual) from a point where SMO stopped
     # early: inside the box, sum y alpha kept, the objective lower, the returned gradient that of
     # the returned alpha -- also on the active part of a shrunk problem, whose rows hold the
     # active columns only: the same step there.
@@ -183,7 +183,7 @@ def test_newton_step_is_a_descent_step_inside_the_box(seed, n, C, kernel, shrunk
     G0 = y * (K @ (y * sol.alpha)) - 1.0
     free = np.flatnonzero((sol.alpha > 0) & (sol.alpha < C))
     assume(free.size)
-    step = polish_dual(K32, free, y, C, sol.alpha, G0, np.nan, partial=True)
+    step = newton_step_dual(K32, free, y, C, sol.alpha, G0)
     assume(step is not None)  # (no move: the point already is the face's minimizer)
     a, G = step[0], step[1]
 
@@ -199,15 +199,13 @@ def test_newton_step_is_a_descent_step_inside_the_box(seed, n, C, kernel, shrunk
     out = np.random.RandomState(seed).permutation(bound)[: min(shrunk, bound.size)]
     active = np.setdiff1d(every, out)
     position = np.searchsorted(active, free)
-    part = polish_dual(
+    part = newton_step_dual(
         K32[np.ix_(free, active)],
         np.arange(free.size),
         y[active],
         C[active],
         sol.alpha[active],
         G0[active],
-        np.nan,
-        partial=True,
     )
     assert np.array_equal(active[position], free)
     np.testing.assert_allclose(part[0], a[active], rtol=1e-12, atol=1e-12)
