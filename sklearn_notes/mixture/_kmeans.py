@@ -15,6 +15,8 @@ one cluster, and the objective the (weighted) inertia
    gathered in the E-step's pass over the data (a small numba loop after the BLAS product). A
    cluster left empty is moved onto the point farthest from its centroid.
 
+A scipy CSR matrix is never densified: its E-step is one serial numba pass over the stored values.
+
 Each step minimizes ``J`` over one block of variables, so the inertia never increases.
 """
 
@@ -775,7 +777,7 @@ class KMeansEM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, 
                 f"Number of distinct clusters ({n_distinct}) found smaller than n_clusters "
                 f"({self.n_clusters}). Possibly due to duplicate points in X.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         self.cluster_centers_ = run.params * scale
         self.labels_ = labels
