@@ -5,6 +5,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from sklearn.base import clone
 from sklearn.datasets import load_iris
 
@@ -248,3 +251,29 @@ def test_torch_estimator_on_cuda_gives_the_cpu_results(cls):
         for key, values in cpu.history_.items():
             np.testing.assert_allclose(gpu.history_[key], values, rtol=1e-3, atol=1e-5)
         np.testing.assert_allclose(_outputs(gpu), _outputs(cpu), rtol=1e-3, atol=1e-5)
+
+
+@given(
+    X=arrays(
+        np.float32,
+        st.tuples(st.integers(1, 40), st.integers(1, 3)),
+        elements=st.floats(-9, 9, width=32),
+    ),
+    batch_size=st.integers(1, 50),
+    shuffle=st.booleans(),
+)
+def test_array_batches_visit_every_row_once_with_its_targets(X, batch_size, shuffle):
+    from sklearn_notes.utils._torch_base import ArrayBatches
+
+    n = len(X)
+    rows = np.arange(n, dtype=np.int64)  # a target that names each row
+    batches = list(ArrayBatches((X, rows), batch_size=batch_size, shuffle=shuffle))
+    assert len(batches) == len(ArrayBatches(X, batch_size=batch_size)) == -(-n // batch_size)
+    seen = np.concatenate([targets[0].numpy() for _, targets in batches])
+    assert sorted(seen) == list(range(n))  # each row exactly once
+    if not shuffle:
+        np.testing.assert_array_equal(seen, rows)
+    for Xb, (rb,) in batches:  # targets stay with their rows
+        np.testing.assert_array_equal(Xb.numpy(), X[rb.numpy()])
+    # X alone: batches carry no targets
+    assert all(targets is None for _, targets in ArrayBatches(X, batch_size=batch_size))
