@@ -15,6 +15,7 @@ from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_notes import MLPClassifier, MLPRegressor, Perceptron
+from sklearn_notes.neural_network import _mlp as _mlp_module
 from sklearn_notes.neural_network._mlp import forward, loss_and_gradients
 
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -410,3 +411,25 @@ def test_mlp_early_stopping_needs_two_validation_samples_per_class():
     y = np.r_[np.ones(59), 0]  # one sample of class 0 cannot be stratified
     with pytest.raises(ValueError, match=r"least populated classes.*\['False'\]"):
         MLPClassifier(early_stopping=True).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_mlp_interrupted_refit_reraises_and_keeps_the_model(solver, monkeypatch):
+    X, y = _digits(100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier((8,), solver=solver, max_iter=5, random_state=0).fit(X, y)
+    before = _state(clf)
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # inside the training loop, after two steps
+            raise KeyboardInterrupt
+        return loss_and_gradients(*args, **kwargs)
+
+    monkeypatch.setattr(_mlp_module, "loss_and_gradients", interrupted)
+    with pytest.raises(KeyboardInterrupt):  # scikit-learn swallows it and keeps a half-fit
+        clf.set_params(random_state=1).fit(X, y)
+    clf.set_params(random_state=0)
+    assert _state(clf) == before
