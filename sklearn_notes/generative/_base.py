@@ -6,10 +6,12 @@ nothing, keeps global torch RNG state), so every generator here is composition: 
 private skorch net (:mod:`._nets`) inside ``fit``, trains it through the package's one torch base
 (:class:`~sklearn_notes.utils._torch_base.TorchEstimator`: seeding, threads, the epoch loop, one
 progress bar, interrupt safety), and maps everything back to the user's units. Subclasses fill
-three hooks:
+these hooks:
 
 - ``_make_net(nets, n_features, hidden, common, Xs)``: the skorch net (module, loss, optimizer);
-- ``_sample_scaled(nets, n_samples, generator)``: samples in the working range;
+- ``_sample_scaled(nets, n_samples, generator, labels)``: samples in the working range;
+- ``_sampling_labels(n_samples, y, generator)`` (optional): the classes ``sample(y=...)`` asks
+  for, as label codes (a model fitted without ``y`` refuses ``y``);
 - ``_scaler()`` (optional): the working range, standardization unless overridden.
 """
 
@@ -189,11 +191,20 @@ class BaseGenerator(BaseNeuralEstimator):
     """Base class of the generators: a fitted model that can ``sample`` (not for direct use)."""
 
     @abstractmethod
-    def _sample_scaled(self, nets, n_samples, generator):
-        """Return a torch tensor of ``n_samples`` samples in the working range."""
+    def _sample_scaled(self, nets, n_samples, generator, labels=None):
+        """Return a torch tensor of ``n_samples`` samples in the working range; ``labels`` (label
+        codes from ``_sampling_labels``) for a class-conditional model, else None."""
+
+    def _sampling_labels(self, n_samples, y, generator):
+        """Label codes for ``n_samples`` samples, or None: here a model fitted without ``y``."""
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted without y; fit(X, y) to sample classes."
+            )
+        return None
 
     @uses_n_jobs
-    def sample(self, n_samples=1, random_state=None):
+    def sample(self, n_samples=1, random_state=None, y=None):
         """Generate new samples, in the units of the training data.
 
         Parameters
@@ -202,6 +213,9 @@ class BaseGenerator(BaseNeuralEstimator):
             Number of samples to generate.
         random_state : int, RandomState instance or None, default=None
             Seeds the sampling noise: the same value gives the same samples.
+        y : label or array-like of shape (n_samples,), default=None
+            Classes to draw, for a model fitted with ``y``; ``None`` draws classes in the
+            proportions of the training data.
 
         Returns
         -------
@@ -217,9 +231,10 @@ class BaseGenerator(BaseNeuralEstimator):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         nets = import_nets()
         generator = self._torch_generator(seed_from(check_random_state(random_state)))
+        labels = self._sampling_labels(int(n_samples), y, generator)
         # samples are drawn in the networks' float32 (sampling is the costly part of diffusion);
         # the noise comes from a generator of its own, so global torch state is untouched
-        Z = nets.as_numpy(self._sample_scaled(nets, int(n_samples), generator))
+        Z = nets.as_numpy(self._sample_scaled(nets, int(n_samples), generator, labels))
         return self.scaler_.inverse_transform(Z)
 
 
