@@ -77,3 +77,33 @@ def test_em_models_are_deterministic_given_random_state(estimator):
     a = estimator.fit(X).predict(X)
     b = estimator.fit(X).predict(X)
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "estimator, module, step",
+    [
+        (KMeansEM(3, random_state=0), "sklearn_notes.mixture._kmeans", "assign_nearest"),
+        (GMMEM(3, random_state=0), "sklearn_notes.mixture._gmm", "responsibilities"),
+    ],
+    ids=["KMeansEM", "GMMEM"],
+)
+def test_em_interrupted_refit_reraises_and_keeps_the_model(estimator, module, step, monkeypatch):
+    import importlib
+    import pickle
+
+    X, _ = make_blobs(200, centers=3, random_state=0)
+    estimator.fit(X)
+    before = {key: pickle.dumps(value) for key, value in vars(estimator).items()}
+    target = importlib.import_module(module)
+    original, calls = getattr(target, step), []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # in the middle of the EM loop
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, step, interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        estimator.fit(np.c_[X, X])  # validation has already seen 4 features
+    assert {key: pickle.dumps(value) for key, value in vars(estimator).items()} == before
