@@ -5,8 +5,10 @@ scikit-learn has no deep generator; its generative model with a ``sample`` metho
 confidence with which a classifier of real digits, fitted on the tour's *training* split only
 (:func:`~sklearn_notes.generative.fit_reader`), reads 500 generated images. The number means
 little alone, so two control rows use the same reader: uniform noise over the pixels' range (must
-score low) and copies of the training digits (the ceiling, reached by memorizing). The autoencoder
-is compared with PCA on the reconstruction R^2 of the held-out digits at the same code size.
+score low) and copies of the training digits (the ceiling, reached by memorizing). The tour fits
+every estimator with the labels, so the generators are class-conditional and ``sample(n)`` draws
+classes in the training proportions; the mixture ignores them. The autoencoder is compared with
+PCA on the reconstruction R^2 of the held-out digits at the same code size.
 """
 
 import numpy as np

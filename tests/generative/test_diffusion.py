@@ -179,26 +179,15 @@ def test_diffusion_model_covers_the_ring_with_high_quality_samples():
     X, _ = make_ring(2000, random_state=0)
     dm = DiffusionModel(n_steps=100, max_epochs=150, random_state=0).fit(X)
     S = dm.sample(2000, random_state=0)
-    n_covered = mode_coverage(S, ring_centers(), 0.05)[0]
-    high_quality = support_share(S, ring_centers(), 0.05)
-    assert n_covered == 8
-    assert high_quality >= 0.8
-    # DDIM with 50 steps: 2x fewer network evaluations, still every mode
-    dm.set_params(sampler="ddim", n_sampling_steps=50)
+    assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
+    ddpm = support_share(S, ring_centers(), 0.05)
+    assert ddpm >= 0.9
+    # DDIM with 20 of the 100 steps: 5x fewer network evaluations, every mode, but visibly
+    # blurrier on modes this narrow (0.69 against DDPM's 0.92 when measured)
+    dm.set_params(sampler="ddim", n_sampling_steps=20)
     S = dm.sample(2000, random_state=0)
-    n_covered = mode_coverage(S, ring_centers(), 0.05)[0]
-    high_quality = support_share(S, ring_centers(), 0.05)
-    assert n_covered == 8 and high_quality >= 0.6
-
-
-@pytest.mark.slow
-def test_diffusion_model_digits_are_read_as_every_class(digit_classes):
-    dm = DiffusionModel(
-        n_steps=100, hidden_layer_sizes=(256, 256, 256), max_epochs=100, random_state=0
-    )
-    n_classes, confidence = digit_classes(dm)
-    assert n_classes == 10
-    assert confidence > 0.75
+    assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
+    assert support_share(S, ring_centers(), 0.05) >= 0.6
 
 
 @pytest.mark.slow

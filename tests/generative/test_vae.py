@@ -155,26 +155,21 @@ def test_vae_bernoulli_works_in_unit_range_and_returns_user_units():
 
 
 @pytest.mark.slow
-def test_vae_covers_every_mode_of_the_ring():
-    from sklearn_notes.generative import make_ring, mmd2, mode_coverage, ring_centers, support_share
+def test_vae_on_the_ring_is_diverse_but_blurry():
+    # the notes' table: a VAE covers the data (no collapse) but its samples are blurry
+    from sklearn_notes.generative import make_ring, precision_recall, ring_centers, support_share
 
     X, _ = make_ring(2000, random_state=0)
-    vae = VAE(kl_warmup=0.5, max_epochs=200, batch_size=256, random_state=0).fit(X)
-    S = vae.sample(2000, random_state=0)
-    n_covered = mode_coverage(S, ring_centers(), 0.05)[0]
-    high_quality = support_share(S, ring_centers(), 0.05)
-    assert n_covered == 8  # diverse...
-    assert high_quality < 0.5  # ...but blurry, as the notes' table says
-    # without KL annealing the posterior collapses to one broad Gaussian: farther from the data
     X_test, _ = make_ring(2000, random_state=1)
-    collapsed = VAE(kl_warmup=0, max_epochs=200, batch_size=256, random_state=0).fit(X)
-    assert mmd2(vae.sample(2000, random_state=0), X_test, gamma=0.5) < 0.8 * mmd2(
-        collapsed.sample(2000, random_state=0), X_test, gamma=0.5
-    )
+    vae = VAE(max_epochs=150, batch_size=256, random_state=0).fit(X)
+    S = vae.sample(2000, random_state=0)
+    precision, recall = precision_recall(X_test, S)
+    assert recall > 0.9
+    assert precision < 0.5 and support_share(S, ring_centers(), 0.05) < 0.5
 
 
 @pytest.mark.slow
-def test_vae_digits_are_read_as_every_class(digit_classes):
+def test_conditional_vae_draws_the_requested_digits(read_digits):
     vae = VAE(
         latent_dim=8,
         likelihood="bernoulli",
@@ -182,9 +177,9 @@ def test_vae_digits_are_read_as_every_class(digit_classes):
         max_epochs=100,
         random_state=0,
     )
-    n_classes, confidence = digit_classes(vae)
-    assert n_classes == 10
-    assert confidence > 0.8
+    scores = read_digits(vae, conditional=True)
+    assert scores["agreement"] >= 0.95
+    assert scores["confidence"] > 0.9
 
 
 def test_vae_kl_warmup_prevents_posterior_collapse():
