@@ -570,3 +570,12 @@ def test_bayesnet_rejects_negative_weights_and_a_failed_refit_keeps_the_model():
         model.set_params(edges=[("x0", "x1"), ("x1", "x0")]).fit(np.c_[X, X], y)
     assert model.n_features_in_ == 2
     np.testing.assert_array_equal(model.predict_proba(X), before)
+
+
+def test_bayesnet_a_target_named_none_can_be_queried():
+    X = np.random.RandomState(0).randint(0, 2, size=(50, 2))
+    model = BayesNet(target=None).fit(X, X[:, 0])
+    expected = _enumerate(model, [None], {"x0": 1})
+    np.testing.assert_allclose(list(model.query(None, {"x0": 1})[None].values()), expected)
+    assert model.is_d_separated("x0", "x1", given=None)  # None names the target here
+    assert model.markov_blanket(None) == {"x0", "x1"}
