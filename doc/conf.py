@@ -66,6 +66,9 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
     "reset_modules": ("matplotlib",),
+    # "minigallery" directives on the family pages show the examples that use an estimator
+    "doc_module": ("sklearn_notes",),
+    "backreferences_dir": "gen_modules/backreferences",
 }
 
 # --- notebooks: executed during the build, so a notebook that breaks fails the docs --------------
