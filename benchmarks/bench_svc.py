@@ -13,12 +13,17 @@ and SVC at the default tol agree with it ("ref ours/sk"): both stop at ``tol=1e-
 problem is ill-conditioned neither is the exact optimum, and their agreement with each other is
 bounded by libsvm's own distance from it.
 
-Usage: ``python benchmarks/bench_svc.py [--quick] [--repeats R] [--cases rbf,linear,poly,digits]
-[--sizes 2000,5000,10000,20000] [--reference-tol 1e-5]``
+The ``many`` case (not run by default) fits 1,000 classes of two samples each (n = 2,000, d = 3;
+100 classes with ``--quick``) and prints fit and predict times and the peak memory traced during
+the fit (``tracemalloc``; numpy reports its buffers to it), ours and SVC's.
+
+Usage: ``python benchmarks/bench_svc.py [--quick] [--repeats R]
+[--cases rbf,linear,poly,digits,many] [--sizes 2000,5000,10000,20000] [--reference-tol 1e-5]``
 """
 
 import argparse
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -86,6 +91,28 @@ def run_case(name, X, y, params, repeats, binary=True, reference_tol=None):
         p_ref = SVC(**params, tol=reference_tol).fit(X_train, y_train).predict(X_test)
         row["reference"] = (np.mean(p_ours == p_ref), np.mean(p_theirs == p_ref))
     return row
+
+
+def run_many_classes(n_classes):
+    """Fit and predict time, and peak traced memory of the fit, for n_classes of two samples."""
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(2 * n_classes, 3), np.repeat(np.arange(n_classes), 2)
+    print(f"\n{n_classes} classes, n = {len(X)}, d = 3 ({n_classes * (n_classes - 1) // 2} pairs)")
+    for name, model in (("ours", KernelSVC()), ("SVC", SVC())):
+        tracemalloc.start()
+        start = time.perf_counter()
+        model.fit(X, y)
+        fit_time = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        start = time.perf_counter()
+        accuracy = np.mean(model.predict(X) == y)
+        print(
+            f"{name:<5} fit {fit_time:8.2f}s  predict {time.perf_counter() - start:8.2f}s  "
+            f"peak traced memory of the fit {peak / 2**20:8.1f} MB  training accuracy "
+            f"{accuracy:.3f}",
+            flush=True,
+        )
 
 
 def print_row(r):
@@ -166,6 +193,8 @@ def main():
     if "digits" in cases:
         X, y = load_digits(return_X_y=True)
         print_row(run_case("digits (10 cls)", X, y, dict(kernel="rbf", C=1.0), repeats, False, ref))
+    if "many" in cases:
+        run_many_classes(100 if args.quick else 1000)
 
 
 if __name__ == "__main__":
