@@ -22,6 +22,7 @@ import copy
 import math
 import numbers
 import warnings
+from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -230,7 +231,7 @@ def _as_dataset(arrays):
     return arrays[0] if len(arrays) == 1 else arrays
 
 
-class TorchEstimator(BaseEstimator):
+class TorchEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base class of the torch-trained estimators (not for direct use).
 
     Parameters shared by every subclass: ``max_epochs``, ``batch_size``, ``lr``, ``device``,
@@ -260,6 +261,10 @@ class TorchEstimator(BaseEstimator):
     early_stopping = False
     validation_fraction = 0.1
     n_iter_no_change = 10
+
+    @abstractmethod
+    def fit(self, X, y=None):
+        """Build the skorch net from the data and train it with :meth:`_train`."""
 
     def _train(self, net, data, *, seed, device, warm=False, stratify=None):
         """Train ``net`` (fresh, or a copy of the fitted one when ``warm``) on ``data``; return it.
