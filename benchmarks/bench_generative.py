@@ -1,7 +1,8 @@
 """Training throughput: the skorch-wrapped nets of sklearn_notes.generative vs a bare torch loop.
 
 Both sides train the same torch module (same initial weights), with the same optimizer, on the same
-mini-batches (the same permutation each epoch) and the same loss function; the bare loop is the
+mini-batches (the same permutation each epoch) and the same loss function (with the GAN's R1
+penalty and the EMA of the weights where the estimators' defaults keep them); the bare loop is the
 twenty lines one would write by hand. Ours is what a user runs: a warm-started ``fit`` of the
 estimator (validation, scaling, the copy of the fitted net that makes an interrupted fit safe, the
 package's epoch loop around skorch's steps, history). The ratio is the price of all that on top
@@ -70,7 +71,14 @@ def _bare_diffusion(net, module, opt, X, idx):
         opt.zero_grad()
         loss.backward()
         opt.step()
+        _ema_step(module)
         loss.item()
+
+
+def _ema_step(module):
+    """The exponential moving average of the weights that the estimators keep by default."""
+    if getattr(module, "ema", None) is not None:
+        module.ema.update(module.network)
 
 
 def _bare_gan(net, module, opts, X, idx):
@@ -81,15 +89,21 @@ def _bare_gan(net, module, opts, X, idx):
         fake = G(torch.randn(len(x), G.latent_dim))
         ones, zeros = torch.ones(len(x)), torch.zeros(len(x))
         opt_d.zero_grad()
+        x_real = x.detach().requires_grad_(net.r1_penalty > 0)
+        d_real = D(x_real)
         d_loss = F.binary_cross_entropy_with_logits(
-            D(x), ones
+            d_real, ones
         ) + F.binary_cross_entropy_with_logits(D(fake.detach()), zeros)
+        if net.r1_penalty > 0:  # R1: gamma / 2 E |grad_x D(x)|^2 on the real data
+            (grad,) = torch.autograd.grad(d_real.sum(), x_real, create_graph=True)
+            d_loss = d_loss + 0.5 * net.r1_penalty * grad.pow(2).sum(dim=-1).mean()
         d_loss.backward()
         opt_d.step()
         opt_g.zero_grad()
         g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
         g_loss.backward()
         opt_g.step()
+        _ema_step(G)
         (d_loss + g_loss).item()
 
 
