@@ -154,10 +154,19 @@ def _weighted_mean(X, sample_weight):
 
 
 def _row_sq_norms(X):
-    """``||x_i||^2`` of every row, dense or sparse."""
-    if scipy.sparse.issparse(X):
-        return np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
-    return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    """``||x_i||^2`` of every row, dense or sparse (no squared copy of a sparse matrix)."""
+    if not scipy.sparse.issparse(X):
+        return np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    squares = np.square(X.data, dtype=np.float64)
+    if X.format == "csc":  # the indices are rows
+        return np.bincount(X.indices, weights=squares, minlength=X.shape[0])
+    X = X.tocsr()
+    out = np.zeros(X.shape[0])
+    starts = X.indptr[:-1]
+    filled = X.indptr[1:] > starts  # reduceat needs the starts of non-empty rows only
+    if squares.size:
+        out[filled] = np.add.reduceat(squares, starts[filled])
+    return out
 
 
 def _weighted_gram(X, sample_weight):

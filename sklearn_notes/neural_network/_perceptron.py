@@ -294,13 +294,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             )
         rng = check_random_state(self.random_state)
         coef, intercept = self._start(classes, X.shape[1], self.warm_start)
-        # 1. the held-out validation set of early stopping (stratified, as scikit-learn's)
-        train = np.arange(X.shape[0])
+        # 1. the held-out validation set of early stopping (stratified, as scikit-learn's); its
+        # samples get weight 0 in training, where a zero weight makes no update: no copy of X
+        in_train = np.ones(X.shape[0])
         validation = None
         if self.early_stopping:
-            train, held_out = train_test_split(
-                train, test_size=self.validation_fraction, stratify=y, random_state=rng
-            )
+            _, held_out = train_test_split(
+                np.arange(X.shape[0]), test_size=self.validation_fraction, stratify=y,
+                random_state=rng,
+            )  # fmt: skip
+            in_train[held_out] = 0.0
             validation = (X[held_out], y[held_out], sample_weight[held_out])
         # 2. one binary perceptron per unit
         n_iters, separated = [], []
@@ -310,8 +313,8 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 X_val, y_val, w_val = validation
                 unit_validation = (X_val, np.where(y_val == classes[k], 1.0, -1.0), w_val)
             n_iter, sep = self._fit_binary(
-                X[train], y_signed[train], weights[train], coef[row], intercept[row : row + 1],
-                rng, unit_validation,
+                X, y_signed, weights * in_train, coef[row], intercept[row : row + 1], rng,
+                unit_validation,
             )  # fmt: skip
             n_iters.append(n_iter)
             separated.append(sep)

@@ -348,3 +348,15 @@ def test_lipschitz_constant_of_a_wide_sparse_design_without_densifying(fit_inter
     exact = DesignProblem(X.toarray(), Y, sw, "squared", 0.1, 0.0, fit_intercept).lipschitz()
     lanczos = DesignProblem(X, Y, sw, "squared", 0.1, 0.0, fit_intercept).lipschitz()
     assert exact <= lanczos <= 1.02 * exact
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_row_squared_norms_of_sparse_matrices_with_empty_rows(fmt):
+    from scipy import sparse
+
+    from sklearn_notes.linear_model._gd import _row_sq_norms
+
+    X = sparse.random(30, 7, density=0.15, format=fmt, random_state=0)
+    assert np.sum(X.getnnz(axis=1) == 0) > 0  # empty rows (and maybe empty trailing rows)
+    np.testing.assert_allclose(_row_sq_norms(X), np.sum(X.toarray() ** 2, axis=1), rtol=1e-14)
+    assert _row_sq_norms(sparse.csr_matrix((4, 3))).tolist() == [0.0] * 4
