@@ -51,7 +51,7 @@ __all__ = ["KernelSVC"]
 N_PROBABILITY_FOLDS = 5
 
 # predict works through its rows in chunks of at most this many one-vs-one decision values.
-PREDICT_CHUNK = 2**22
+PREDICT_CHUNK = 2**20
 
 # One-vs-one coefficients up to this many entries are kept dense, more (many classes) sparse.
 DENSE_OVO = 2**22
@@ -615,11 +615,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         second = sp.csr_array((ones, (rows, b)), shape=(a.size, k))
         return first, second
 
-    def _ovr_scores(self, dec):
+    def _ovr_scores(self, dec, pair_matrices=None):
         """scikit-learn's one-vs-rest scores from one-vs-one values (votes plus confidences
         squashed into (-1/3, 1/3)), as ``sklearn.utils.multiclass._ovr_decision_function``
         computes them pair by pair, here in two sparse products."""
-        first, second = self._pair_matrices()
+        first, second = pair_matrices or self._pair_matrices()
         votes = np.asarray((dec >= 0) @ first + (dec < 0) @ second, dtype=float)
         confidence = np.asarray(dec @ first - dec @ second)
         return votes + confidence / (3 * (np.abs(confidence) + 1))
@@ -665,15 +665,16 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         n = X.shape[0]
         # Rows in chunks: the (rows, n_pairs) decision values of many classes need not fit whole.
         step = max(1, PREDICT_CHUNK // max(k * (k - 1) // 2, 1))
+        pair_matrices = self._pair_matrices() if k > 2 else None
         out = []
         for start in range(0, max(n, 1), step):
             dec = self._ovo_decision(X[start : start + step], validated=True)
             if k == 2:
                 out.append((dec[:, 0] <= 0).astype(int))
             elif self.break_ties:
-                out.append(np.argmax(self._ovr_scores(dec), axis=1))
+                out.append(np.argmax(self._ovr_scores(dec, pair_matrices), axis=1))
             else:
-                first, second = self._pair_matrices()
+                first, second = pair_matrices
                 votes = np.asarray((dec > 0) @ first + (dec <= 0) @ second)
                 out.append(np.argmax(votes, axis=1))
         return self.classes_[np.concatenate(out)]
