@@ -6,25 +6,20 @@ embedding and is guided without a classifier). Sampling then draws the classes a
 without ``y``, classes in the proportions of the training data.
 
 :class:`ConditionalGeneratorMixin` goes before :class:`~._base.BaseGenerator` in a model's bases:
-it encodes the labels, hands them to the training loop beside X and passes the requested labels
-to the model's ``_sample_scaled(nets, n_samples, generator, labels)``.
+it encodes the labels and hands them to the training loop beside X; the base's ``sample`` asks its
+``_sampling_labels`` for the label codes it passes to the model's
+``_sample_scaled(nets, n_samples, generator, labels)``.
 """
 
-import numbers
-
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
-
-from ..utils._torch import seed_from, uses_n_jobs
-from ._base import import_nets
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 __all__ = ["ConditionalGeneratorMixin"]
 
 
 class ConditionalGeneratorMixin:
-    """``fit(X, y=None)`` and ``sample(n_samples, random_state, y=None)`` for the generators."""
+    """``fit(X, y=None)`` for the generators, and the labels that ``sample(n, y=...)`` asks for."""
 
     def fit(self, X, y=None):
         """Train the model on X, class-conditionally when ``y`` is given.
@@ -91,11 +86,7 @@ class ConditionalGeneratorMixin:
         import torch
 
         if not hasattr(self, "classes_"):
-            if y is not None:
-                raise ValueError(
-                    f"{type(self).__name__} was fitted without y; fit(X, y) to sample classes."
-                )
-            return None
+            return super()._sampling_labels(n_samples, y, generator)
         if y is None:  # classes in the training proportions
             prior = torch.as_tensor(self.class_prior_, dtype=torch.float64, device=self.device_)
             return torch.multinomial(prior, n_samples, replacement=True, generator=generator)
@@ -111,37 +102,3 @@ class ConditionalGeneratorMixin:
             )
         codes = np.searchsorted(self.classes_, y)
         return torch.as_tensor(codes, dtype=torch.int64, device=self.device_)
-
-    @uses_n_jobs
-    def sample(self, n_samples=1, random_state=None, y=None):
-        """Generate new samples, in the units of the training data.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of samples to generate.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the sampling noise: the same value gives the same samples.
-        y : label or array-like of shape (n_samples,), default=None
-            Classes to draw, for a model fitted with ``y``; ``None`` draws classes in the
-            proportions of the training data.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_features), float64
-            Generated samples.
-        """
-        check_is_fitted(self)
-        if (
-            not isinstance(n_samples, numbers.Integral)
-            or isinstance(n_samples, bool)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        nets = import_nets()
-        generator = self._torch_generator(seed_from(check_random_state(random_state)))
-        labels = self._sampling_labels(int(n_samples), y, generator)
-        # samples are drawn in the networks' float32 (sampling is the costly part of diffusion);
-        # the noise comes from a generator of its own, so global torch state is untouched
-        Z = nets.as_numpy(self._sample_scaled(nets, int(n_samples), generator, labels))
-        return self.scaler_.inverse_transform(Z)

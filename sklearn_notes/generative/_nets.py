@@ -22,7 +22,7 @@ from skorch.callbacks import Callback, EpochTimer, PrintLog
 from skorch.utils import to_tensor
 from torch import nn
 
-from ..utils._torch_base import ArrayBatches
+from ..utils._torch_base import ArrayBatches, QuickModeSwitch
 
 __all__ = [
     "AutoencoderModule",
@@ -198,7 +198,7 @@ class EMAUpdate(Callback):
             ema.update(net.module_.network)
 
 
-class GeneratorNet(NeuralNet):
+class GeneratorNet(QuickModeSwitch, NeuralNet):
     """skorch ``NeuralNet`` trained on X alone: no validation split, fast batches, loss monitor."""
 
     def __init__(self, module, criterion=nn.MSELoss, *, model_name="model", **kwargs):
