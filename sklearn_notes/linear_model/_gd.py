@@ -659,8 +659,9 @@ def _conjugate_gradient(problem, theta, *, max_iter, tol, verbose, **unused):
     """
     G, C, l2 = problem.G, problem.C, problem.l2
     mu = problem.strong_convexity()
-    # round-off floor of the residual: what one product with A can resolve
-    floor = 64 * _EPS * (np.sqrt(G.size) * (float(np.abs(G).max(initial=0.0)) + l2))
+    # round-off floor of the residual C - A W: what one product with A (||A|| <= d max|A_ij|)
+    # and the subtraction from C can resolve
+    a_norm = G.shape[0] * (float(np.abs(G).max(initial=0.0)) + l2)
     W = np.array(theta, dtype=np.float64)
     GW = G @ W
     R = C - GW - l2 * W
@@ -683,7 +684,8 @@ def _conjugate_gradient(problem, theta, *, max_iter, tol, verbose, **unused):
         # 3. error bound relative to the coefficients, or round-off
         r_norm, w_norm = np.sqrt(rr_new), np.sqrt(np.einsum("ij,ij->j", W, W))
         c_norm = np.sqrt(np.einsum("ij,ij->j", C, C))
-        if np.all((r_norm <= tol * mu * w_norm) | (r_norm <= floor * (w_norm + c_norm))):
+        floor = 64 * _EPS * (a_norm * w_norm + c_norm)
+        if np.all((r_norm <= tol * mu * w_norm) | (r_norm <= floor)):
             return GDResult(W, curve, epoch, True)
         # 2. next direction, conjugate to the previous ones
         beta = np.divide(rr_new, rr, out=np.zeros_like(rr), where=rr > 0)

@@ -70,8 +70,11 @@ def ridge_closed_form(X, Y, sample_weight, alpha, fit_intercept=True):
         # least squares on the weighted centred design: LAPACK's lstsq returns the minimum-norm
         # solution when X_c has dependent columns (n < d), and never squares the condition number
         root = np.sqrt(sample_weight)[:, None]
+        # singular values below round-off of the centring are rank deficiency (numpy's cutoff;
+        # LAPACK's default, eps, keeps them and blows up along them)
+        cond = np.finfo(np.float64).eps * max(n_samples, n_features)
         W = scipy.linalg.lstsq(
-            (X - gram.x_mean) * root, (Y - gram.y_mean) * root, check_finite=False
+            (X - gram.x_mean) * root, (Y - gram.y_mean) * root, cond=cond, check_finite=False
         )[0]
         return W, gram.intercept(W)
     # G and C are divided by sum(s); so is the penalty

@@ -275,3 +275,17 @@ def test_ridgegd_alpha_zero_without_intercept_is_least_squares():
     for solver in ("gd", "closed_form"):
         est = RidgeGD(alpha=0.0, fit_intercept=False, solver=solver).fit(X, y)
         np.testing.assert_allclose(est.coef_, ols.coef_, rtol=1e-7)
+
+
+@pytest.mark.parametrize("scale", [1e-8, 1.0, 1e8])
+@pytest.mark.parametrize("solver", ["gd", "closed_form"])
+def test_ridgegd_least_squares_with_duplicated_columns_is_scale_invariant(scale, solver):
+    """alpha=0 with exactly collinear columns: the predictions of LinearRegression at any scale
+    (LAPACK's default cutoff kept a round-off singular value at 1e8: 0.22 off)."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 5))
+    X = np.column_stack([X, X[:, 0], 2 * X[:, 1]])
+    y = X @ rng.standard_normal(7) + rng.standard_normal(100)
+    expected = LinearRegression().fit(X, y).predict(X)
+    est = RidgeGD(alpha=0.0, solver=solver).fit(X * scale, y)
+    np.testing.assert_allclose(est.predict(X * scale), expected, atol=1e-8)
