@@ -20,8 +20,9 @@ counted exactly:
 Run ``python examples/compare_generators.py``; ``SKLEARN_NOTES_QUICK=1`` shrinks everything to a
 few seconds (the numbers are then meaningless). The table is printed as Markdown, with the
 controls as rows of their own (held-out data, copies of the training data, uniform noise, one
-Gaussian): a metric is only as good as its gap between them. The documented table in
-``doc/generative.rst`` comes from a full run.
+Gaussian): a metric is only as good as its gap between them. ``doc/generative.rst`` documents the
+quality rows at the defaults from ``benchmarks/bench_generative.py --quality``; this example adds
+the spread over seeds and the speeds.
 """
 
 import time
