@@ -1067,6 +1067,29 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         z = self._output_logits(X)
         return z.ravel() if self.n_outputs_ == 1 else z
 
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination :math:`R^2` of the prediction.
+
+        :math:`R^2` does not depend on the scale of ``y``; the targets and predictions are divided
+        by one power of two (exactly) before their squares are summed, so that huge or tiny values
+        neither overflow nor underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        y_pred = self.predict(X)
+        y = np.asarray(y, dtype=np.float64)
+        largest = max(np.max(np.abs(y), initial=0.0), np.max(np.abs(y_pred), initial=0.0))
+        scale = 2.0 ** np.frexp(largest)[1] if np.isfinite(largest) and largest > 0 else 1.0
+        return float(r2_score(y / scale, y_pred / scale, sample_weight=sample_weight))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
@@ -433,3 +434,15 @@ def test_mlp_interrupted_refit_reraises_and_keeps_the_model(solver, monkeypatch)
         clf.set_params(random_state=1).fit(X, y)
     clf.set_params(random_state=0)
     assert _state(clf) == before
+
+
+def test_mlp_regressor_score_is_scale_free_without_overflow():
+    X, y = _regression()
+    reg = MLPRegressor((8,), solver="lbfgs", max_iter=50, random_state=0).fit(X, y)
+    big = MLPRegressor((8,), solver="lbfgs", max_iter=50, random_state=0).fit(X, y)
+    big.coefs_[-1] = big.coefs_[-1] * 2.0**1000  # the same network, its output times 2^1000
+    big.intercepts_[-1] = big.intercepts_[-1] * 2.0**1000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert big.score(X, y * 2.0**1000) == pytest.approx(reg.score(X, y), rel=1e-12)
+        assert reg.score(X, y) == pytest.approx(r2_score(y, reg.predict(X)), rel=1e-14)
