@@ -31,9 +31,7 @@ def _untracked_or_changed():
     return sorted(line for line in out.splitlines() if "__pycache__" not in line)
 
 
-@pytest.fixture(scope="module")
-def built_docs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("html")
+def _build(out):
     before = _untracked_or_changed()
     result = subprocess.run(
         [sys.executable, str(REPO / "doc" / "build.py"), str(out)],
@@ -43,47 +41,40 @@ def built_docs(tmp_path_factory):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
     assert _untracked_or_changed() == before  # nothing written into the source tree
-    return out
 
 
 @pytest.mark.slow
-def test_docs_api_lists_every_estimator(built_docs):
-    api = (built_docs / "api.html").read_text(encoding="utf-8")
+def test_docs_build_clean_with_figures_concept_map_and_tutorial(tmp_path, images_loaded):
+    """One build (minutes: it runs the gallery and the notebook), every check of the built site."""
+    _build(tmp_path)
+
+    # the API reference lists every estimator
+    api = (tmp_path / "api.html").read_text(encoding="utf-8")
     from sklearn_notes import all_estimators
 
     for name, _ in all_estimators():
         assert name in api
 
+    # at least one rendered figure per family, in the gallery
+    for example in FAMILY_EXAMPLES:
+        page = (tmp_path / "auto_examples" / f"{example}.html").read_text(encoding="utf-8")
+        assert list((tmp_path / "_images").glob(f"sphx_glr_{example}_*.png")), example
+        assert "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page, example
 
-@pytest.mark.slow
-@pytest.mark.parametrize("example", FAMILY_EXAMPLES)
-def test_docs_gallery_has_a_figure_per_family(built_docs, example):
-    page = (built_docs / "auto_examples" / f"{example}.html").read_text(encoding="utf-8")
-    images = [p for p in (built_docs / "_images").glob(f"sphx_glr_{example}_*.png")]
-    assert images and "sphx-glr-single-img" in page or "sphx-glr-multi-img" in page
-
-
-@pytest.mark.slow
-def test_docs_pages_show_their_figures_in_a_browser(built_docs, images_loaded):
-    """The landing page and the gallery open in headless Chromium with every picture decoded."""
-    n_images, n_loaded = images_loaded(built_docs / "index.html")
+    # the landing page and the gallery open in headless Chromium with every picture decoded
+    n_images, n_loaded = images_loaded(tmp_path / "index.html")
     assert n_images == n_loaded
-    n_images, n_loaded = images_loaded(built_docs / "auto_examples" / "index.html")
+    n_images, n_loaded = images_loaded(tmp_path / "auto_examples" / "index.html")
     assert n_images >= len(FAMILY_EXAMPLES) and n_loaded == n_images
 
-
-@pytest.mark.slow
-def test_docs_carry_the_concept_map_and_the_corrections(built_docs):
-    concept_map = (built_docs / "concept_map.html").read_text(encoding="utf-8")
+    # the docs carry the concept map and the corrections, and stand alone
+    concept_map = (tmp_path / "concept_map.html").read_text(encoding="utf-8")
     assert concept_map.count("<tr") >= 36  # header + the 35 concepts
-    notes = (built_docs / "notes.html").read_text(encoding="utf-8")
+    notes = (tmp_path / "notes.html").read_text(encoding="utf-8")
     assert "RBF and Gaussian kernels" in notes and "parallel at a constrained optimum" in notes
-    assert "shared/notes" not in concept_map + notes  # the docs stand alone
+    assert "shared/notes" not in concept_map + notes
 
-
-@pytest.mark.slow
-def test_docs_tutorial_notebook_was_executed(built_docs):
-    """The build runs the tutorial (myst-nb, nb_execution_mode="force"): its outputs are in the page."""
-    page = (built_docs / "tutorials" / "tutorial.html").read_text(encoding="utf-8")
-    assert "cv accuracy" in page and "adjusted Rand index" in page
-    assert page.count("<img") >= 2  # the clustering figure and the digit samples
+    # the tutorial notebook was executed during the build (myst-nb, nb_execution_mode="force")
+    tutorial = (tmp_path / "tutorials" / "tutorial.html").read_text(encoding="utf-8")
+    assert "cv accuracy" in tutorial and "adjusted Rand index" in tutorial
+    assert tutorial.count("<img") >= 2  # the clustering figure and the digit samples
