@@ -216,7 +216,7 @@ def _draw(model, n, seed):
     return model.sample(n, random_state=seed)
 
 
-def quality(epochs, n, seed=0, names=None):
+def quality(epochs, n, seed=0, names=None, sets=None):
     """Print the 2-D quality table; return the goals missed."""
     from sklearn_notes.generative import multiscale_mmd2, precision_recall, support_share
 
@@ -225,6 +225,8 @@ def quality(epochs, n, seed=0, names=None):
     missed = []
     other = _quality_sets(n, seed + 7)
     for data, (X, X_test, support, sigma) in _quality_sets(n, seed).items():
+        if sets and data not in sets:
+            continue
         rows = {}
         mmd_ref = multiscale_mmd2(X_test, other[data][1], scales=(0.1,))[0.1]
         print(f"\n{data} (sigma {sigma}); two held-out sets: narrow MMD^2 {mmd_ref:+.4f}")
@@ -282,10 +284,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=300, help="--quality: max_epochs")
     parser.add_argument("--n", type=int, default=2000, help="--quality: training points")
     parser.add_argument("--models", nargs="*", help="--quality: only these generators")
+    parser.add_argument("--sets", nargs="*", help="--quality: only these data sets")
     args = parser.parse_args(argv)
     if args.quality:
         epochs, n = (5, 300) if args.quick else (args.epochs, args.n)
-        missed = quality(epochs, n, names=args.models)
+        missed = quality(epochs, n, names=args.models, sets=args.sets)
         print(f"\ngoals missed: {missed or 'none'}")
         return 1 if missed else 0
     torch.set_num_threads(1)
