@@ -66,7 +66,7 @@ class CPT:
         The node's states (the table's last axis).
     parent_states : tuple of tuple
         The states of each parent.
-    table : ndarray of shape (*parent cardinalities, n_states)
+    table : ndarray of shape (n_states of parents[0], ..., n_states of parents[-1], n_states)
         ``table[j1, ..., jm, k] = P(variable = states[k] | parents = (j1, ..., jm))``; sums to 1
         over the last axis.
     """
