@@ -57,7 +57,8 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         sampling of [2]_, good with far fewer steps.
     n_sampling_steps : int, default=None
         Denoising steps used by ``sample``. ``None``: all ``n_steps`` for DDPM, 50 for DDIM.
-        Fewer steps than ``n_steps`` visit evenly spaced timesteps.
+        Fewer steps than ``n_steps`` are spaced quadratically, denser at low noise
+        (:func:`~sklearn_notes.generative._schedules.sampling_timesteps`).
     hidden_layer_sizes : tuple of int, default=(128, 128, 128)
         Hidden widths of the noise network :math:`\\varepsilon_\\theta`.
     max_epochs : int, default=100

@@ -119,21 +119,29 @@ def diffusion_coefficients(betas):
 
 
 def sampling_timesteps(n_steps, n_sampling_steps):
-    """Decreasing timesteps a sampler visits: ``n_sampling_steps`` evenly spread over ``[0, T)``.
+    """Decreasing timesteps a sampler visits: ``n_sampling_steps`` of ``[0, T)``, denser near 0.
+
+    Quadratic spacing (the DDIM paper's choice for few steps, Song et al. 2021, appendix D.2):
+    :math:`t_i \\approx (i\\,\\sqrt{T-1}/(S-1))^2`, nudged to be distinct. Fine details (the
+    width of a tight mode) are decided at small t, where even spacing would take one jump of
+    ``T / S`` steps; every step of the chain is visited when ``n_sampling_steps >= T``.
 
     Parameters
     ----------
     n_steps : int
         ``T``, the length of the training chain.
     n_sampling_steps : int
-        How many denoising steps to take (``<= n_steps``); ``n_steps`` gives every step.
+        How many denoising steps to take; ``n_steps`` or more gives every step.
 
     Returns
     -------
-    timesteps : ndarray of int64, decreasing, ending at 0
+    timesteps : ndarray of int64, decreasing, from ``T - 1`` to 0
     """
-    n_sampling_steps = min(int(n_sampling_steps), int(n_steps))
-    steps = np.unique(np.round(np.linspace(0, n_steps - 1, n_sampling_steps)).astype(np.int64))
+    T, S = int(n_steps), min(int(n_sampling_steps), int(n_steps))
+    quadratic = np.round(np.linspace(0.0, np.sqrt(T - 1), S) ** 2).astype(np.int64)
+    i = np.arange(S)
+    # t_i - i never decreases and ends at T - S, so t_i stays in [0, T - 1] and strictly increases
+    steps = np.maximum.accumulate(quadratic - i) + i
     return steps[::-1].copy()
 
 

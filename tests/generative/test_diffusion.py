@@ -182,12 +182,12 @@ def test_diffusion_model_covers_the_ring_with_high_quality_samples():
     assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
     ddpm = support_share(S, ring_centers(), 0.05)
     assert ddpm >= 0.85
-    # DDIM with 20 of the 100 steps: 5x fewer network evaluations, every mode, but visibly
-    # blurrier on modes this narrow (0.69 against DDPM's 0.92 when measured)
+    # DDIM with 20 of the 100 steps: 5x fewer network evaluations, every mode, but blurrier on
+    # modes this narrow (0.80 against DDPM's 0.92 when measured)
     dm.set_params(sampler="ddim", n_sampling_steps=20)
     S = dm.sample(2000, random_state=0)
     assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
-    assert support_share(S, ring_centers(), 0.05) >= 0.6
+    assert support_share(S, ring_centers(), 0.05) >= 0.75
 
 
 @pytest.mark.slow

@@ -91,6 +91,13 @@ def test_sampling_timesteps_are_decreasing_and_end_at_zero(T, S):
     assert len(steps) == min(S, T)
 
 
+def test_sampling_timesteps_are_denser_at_low_noise():
+    # quadratic spacing: small jumps near t = 0, where the fine structure is decided
+    gaps = -np.diff(sampling_timesteps(1000, 20))
+    assert gaps[-1] <= 3 < 50 < gaps[0]
+    assert np.all(gaps[1:] <= gaps[:-1])
+
+
 def test_diffusion_coefficients_reject_invalid_betas():
     with pytest.raises(ValueError, match="betas"):
         diffusion_coefficients([0.1, 1.0])
