@@ -6,8 +6,9 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy.special import expit, logsumexp
 from sklearn.datasets import load_breast_cancer, load_iris
 from sklearn.linear_model import LogisticRegression
@@ -19,23 +20,33 @@ from sklearn_notes import LogisticRegressionGD
 from sklearn_notes.utils import is_psd
 
 
-@settings(max_examples=20, deadline=None)
-@given(
-    seed=st.integers(0, 10_000),
-    n=st.integers(20, 120),
-    d=st.integers(1, 6),
-    k=st.integers(2, 4),
-    alpha=st.floats(1e-3, 1.0),
-    weighted=st.booleans(),
-)
-def test_logisticregressiongd_matches_sklearn_at_equivalent_c(seed, n, d, k, alpha, weighted):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d)) * 2 + 1
-    y = rng.integers(0, k, n)
+def _values(low, high):
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def classification_problems(draw, max_n=120, max_d=6, max_k=4):
+    """X, y with every one of k classes present, and maybe weights; drawn so that a failure
+    shrinks to a small problem."""
+    n, d, k = draw(st.integers(20, max_n)), draw(st.integers(1, max_d)), draw(st.integers(2, max_k))
+    X = draw(hnp.arrays(np.float64, (n, d), elements=_values(-5.0, 5.0)))
+    y = draw(hnp.arrays(np.int64, n, elements=st.integers(0, k - 1)))
     y[:k] = np.arange(k)  # every class present
-    sw = rng.uniform(0.2, 3.0, n) if weighted else None
+    weighted = draw(st.booleans())
+    sw = draw(hnp.arrays(np.float64, n, elements=_values(0.2, 3.0))) if weighted else None
+    return X, y, sw
+
+
+@settings(max_examples=20, deadline=None)
+@given(problem=classification_problems(), alpha=st.floats(1e-3, 1.0))
+def test_logisticregressiongd_matches_sklearn_at_equivalent_c(problem, alpha):
+    X, y, sw = problem
+    # A (near-)constant column is collinear with the intercept: the penalized optimum puts 0 on
+    # it, which lbfgs approaches only to ~1e-4 even at tol=1e-12 (a drawn example found it), so
+    # the coefficients are compared on designs where the optimum is well determined.
+    assume(np.all(X.std(axis=0) > 0.5))
     ours = LogisticRegressionGD(alpha=alpha, tol=1e-9).fit(X, y, sample_weight=sw)
-    S = n if sw is None else sw.sum()
+    S = len(y) if sw is None else sw.sum()
     ref = LogisticRegression(C=1.0 / (S * alpha), tol=1e-12, max_iter=10_000)
     ref.fit(X, y, sample_weight=sw)
     np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
@@ -91,13 +102,13 @@ def test_logisticregressiongd_is_stable_on_huge_margins():
 
 
 @settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 10_000), alpha=st.floats(0.0, 1.0), k=st.integers(2, 4))
-def test_logisticregressiongd_hessian_is_psd(seed, alpha, k):
+@given(data=st.data(), alpha=st.floats(0.0, 1.0), k=st.integers(2, 4))
+def test_logisticregressiongd_hessian_is_psd(data, alpha, k):
     """Concept map row 14: the Hessian X~^T (diag(p) - p p^T) X~ / n + alpha is PSD."""
-    rng = np.random.default_rng(seed)
-    n, d = int(rng.integers(2, 40)), int(rng.integers(1, 6))
-    Xt = np.column_stack([rng.standard_normal((n, d)), np.ones(n)])
-    Z = rng.standard_normal((n, k)) * 3
+    n, d = data.draw(st.integers(2, 40)), data.draw(st.integers(1, 6))
+    X = data.draw(hnp.arrays(np.float64, (n, d), elements=_values(-3.0, 3.0)))
+    Xt = np.column_stack([X, np.ones(n)])
+    Z = data.draw(hnp.arrays(np.float64, (n, k), elements=_values(-9.0, 9.0)))
     P = np.exp(Z - Z.max(axis=1, keepdims=True))
     P /= P.sum(axis=1, keepdims=True)
     H = np.zeros((k * (d + 1), k * (d + 1)))
