@@ -19,7 +19,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
 
 from ..utils._torch import single_threaded
-from ._base import BaseNeuralEstimator, import_nets
+from ._base import BaseNeuralEstimator, _scaled, import_nets
 
 __all__ = ["Autoencoder"]
 
@@ -193,6 +193,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         import torch
 
         X = self._validate(X)
+        _scaled(self.scaler_, X)  # X beyond the working range: a ValueError instead of -inf
         Xs = self._to_scaled_tensor(X)
         with torch.no_grad():
             return -float(torch.mean((self._module64()(Xs) - Xs) ** 2))

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from ..utils._torch import single_threaded
-from ._base import BaseGenerator, import_nets
+from ._base import BaseGenerator, _scaled, import_nets
 from ._conditional import ConditionalGeneratorMixin
 from ._evaluation import mmd2
 
@@ -274,6 +274,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
             raise ValueError("GAN.score needs at least 2 samples to compare distributions.")
         if len(X) > _MAX_MMD:  # the kernel matrices grow as n^2: a fixed random subsample
             X = X[check_random_state(_SCORE_SEED).choice(len(X), _MAX_MMD, replace=False)]
+        _scaled(self.scaler_, X)  # X beyond the working range: a ValueError, not an overflow
         fake = self.sample(len(X), random_state=_SCORE_SEED)
         real = self.scaler_.transform(X)
         return -mmd2(real, self.scaler_.transform(fake), gamma=1.0 / X.shape[1])

@@ -57,3 +57,19 @@ def test_autoencoder_in_a_pipeline_and_has_no_sample():
     pipe = make_pipeline(StandardScaler(), Autoencoder(latent_dim=2, max_epochs=2, random_state=0))
     assert pipe.fit_transform(X).shape == (300, 2)
     assert not hasattr(Autoencoder(), "sample")  # not a density model (the notes)
+
+
+def test_autoencoder_and_gan_score_refuse_data_beyond_the_working_range():
+    """Issue 16: X at 1e300 gave a -inf score (autoencoder) or leaked an overflow warning (GAN)."""
+    import warnings
+
+    from sklearn_notes import GAN
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    for model in (Autoencoder(max_epochs=2, random_state=0), GAN(max_epochs=2, random_state=0)):
+        model.fit(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            with pytest.raises(ValueError, match="working range"):
+                model.score(X * 1e300)
+            assert np.isfinite(model.score(X))
