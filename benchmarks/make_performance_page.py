@@ -79,7 +79,13 @@ def section(name, cmd, status, output, quick):
     title = BENCHMARKS[name][0]
     today = datetime.date.today().isoformat()
     lines = [f".. benchmark: {name}", "", title, "-" * len(title), ""]
-    lines += [f"``{cmd}`` (exit status {status}), {today}" + (", quick run" if quick else ""), ""]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    lines += [
+        f"``{cmd}`` (exit status {status}), {today}"
+        + (", quick run" if quick else "")
+        + f"; load average after the run {load} (a loaded machine slows both sides, unevenly)",
+        "",
+    ]
     lines += [".. code-block:: text", ""]
     lines += [f"   {line}".rstrip() for line in output.strip().splitlines()] or ["   (no output)"]
     return "\n".join(lines) + "\n"
