@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
@@ -253,24 +254,25 @@ def test_engine_direct_call_with_gram_problem():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    seed=st.integers(0, 10_000),
+    data=st.data(),
     kind=st.sampled_from(["ridge", "lasso", "binary", "multinomial"]),
     offset=st.floats(-20, 20),
     weighted=st.booleans(),
 )
-def test_plain_gd_with_the_lipschitz_step_is_monotone(seed, kind, offset, weighted):
+def test_plain_gd_with_the_lipschitz_step_is_monotone(data, kind, offset, weighted):
     """The default step 1/L needs no tuning: plain GD never increases the objective."""
-    rng = np.random.default_rng(seed)
-    n, d = int(rng.integers(5, 60)), int(rng.integers(1, 8))
-    X = rng.standard_normal((n, d)) * rng.uniform(0.1, 5, d) + offset
-    sw = rng.uniform(0.1, 3.0, n) if weighted else None
+    n, d = data.draw(st.integers(5, 60)), data.draw(st.integers(1, 8))
+    values = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
+    X = data.draw(hnp.arrays(np.float64, (n, d), elements=values)) + offset
+    sw = data.draw(hnp.arrays(np.float64, n, elements=st.floats(0.1, 3.0))) if weighted else None
     if kind in ("ridge", "lasso"):
-        y = X @ rng.standard_normal(d) + rng.standard_normal(n)
+        y = data.draw(hnp.arrays(np.float64, n, elements=values))
         est = (RidgeGD(alpha=1.0) if kind == "ridge" else LassoGD(alpha=0.1)).set_params(
             accelerated=False, max_iter=50, tol=0.0
         )
     else:
-        y = rng.integers(0, 2 if kind == "binary" else 3, n)
+        k = 2 if kind == "binary" else 3
+        y = data.draw(hnp.arrays(np.int64, n, elements=st.integers(0, k - 1)))
         y[:3] = [0, 1, 2 if kind == "multinomial" else 1]
         est = LogisticRegressionGD(alpha=0.01, accelerated=False, max_iter=50, tol=0.0)
     with warnings.catch_warnings():
