@@ -25,6 +25,7 @@ the data's mean and covariance (a blob).
 import numbers
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_random_state
@@ -152,7 +153,9 @@ def _kth_neighbour_radius(X, k):
     """Distance from each row of X to its k-th nearest other row, shape (n,)."""
     if len(X) <= k:
         raise ValueError(f"precision_recall needs more than k={k} samples in each set.")
-    dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)
+    # a tree computes each distance from the differences, as cdist does below: the brute backend's
+    # |a|^2 - 2ab + |b|^2 errs by ~1e-8, which decides ties at a ball's edge at random
+    dist, _ = NearestNeighbors(n_neighbors=k + 1, algorithm="ball_tree").fit(X).kneighbors(X)
     return dist[:, k]  # column 0 is the point itself
 
 
@@ -160,7 +163,7 @@ def _share_inside_balls(points, centers, radii):
     """Share of ``points`` within ``radii[j]`` of some ``centers[j]``."""
     inside = np.zeros(len(points), dtype=bool)
     for start in range(0, len(points), _CHUNK):
-        d = euclidean_distances(points[start : start + _CHUNK], centers)
+        d = cdist(points[start : start + _CHUNK], centers)
         inside[start : start + _CHUNK] = np.any(d <= radii, axis=1)
     return float(inside.mean())
 
@@ -392,12 +395,16 @@ def mode_coverage(samples, centers, sigma, *, n_sigma=3.0, min_share=0.25):
 
 
 def fit_reader(X_train, y_train, *, C=10.0, random_state=0):
-    """The classifier that reads generated samples: an RBF support vector classifier with Platt
-    probabilities, fitted on the training split only.
+    """The classifier that reads generated samples: one-vs-rest RBF support vector classifiers
+    with sigmoid (Platt) calibration, fitted on the training split only.
 
-    Its probabilities flatten far from the training data (every RBF kernel value vanishes), so
-    noise gets a low confidence; a linear reader (logistic regression) extrapolates and reads
-    noise confidently, which would let noise pass for digits.
+    Each class gets its own binary RBF classifier, calibrated by cross-validation
+    (scikit-learn's ``CalibratedClassifierCV``), and the per-class probabilities are normalized.
+    Far from the training data every kernel value vanishes, each binary decision falls to its
+    "not this class" side, and the normalized probabilities spread out: noise gets a low
+    confidence. (Calibrating ``SVC``'s own multi-class decision function instead reads noise
+    confidently: its "ovr" shape is built from one-vs-one votes, decisive anywhere; a linear
+    reader such as logistic regression extrapolates and does the same.)
 
     Parameters
     ----------
@@ -405,12 +412,13 @@ def fit_reader(X_train, y_train, *, C=10.0, random_state=0):
         The training split (never the held-out data the samples are compared with).
     y_train : array-like of shape (n_samples,)
     C : float, default=10.0
+        Regularization of each support vector classifier.
     random_state : int, default=0
-        Seeds the cross-validation of Platt scaling.
+        Seeds the shuffled 5-fold split of the calibration.
 
     Returns
     -------
-    reader : sklearn.svm.SVC
+    reader : sklearn.calibration.CalibratedClassifierCV
         Fitted, with ``predict_proba``.
 
     Examples
@@ -421,16 +429,21 @@ def fit_reader(X_train, y_train, *, C=10.0, random_state=0):
     >>> fit_reader(X[::2], y[::2]).predict_proba(X[1::2]).shape
     (75, 3)
     """
-    import warnings
-
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.multiclass import OneVsRestClassifier
     from sklearn.svm import SVC
 
-    with warnings.catch_warnings():
-        # scikit-learn 1.9 deprecates probability=True in favour of CalibratedClassifierCV, whose
-        # one-vs-rest calibration stays confident far from the data; the pairwise coupling of
-        # SVC's own Platt scaling is what makes noise read as uncertain
-        warnings.simplefilter("ignore", FutureWarning)
-        return SVC(C=C, probability=True, random_state=random_state).fit(X_train, y_train)
+    from ..utils._threads import limit_blas
+
+    reader = CalibratedClassifierCV(
+        OneVsRestClassifier(SVC(C=C)),
+        method="sigmoid",
+        cv=StratifiedKFold(5, shuffle=True, random_state=random_state),
+    )
+    # the calibration is 5 x n_classes two-parameter fits: BLAS threads only add synchronization
+    with limit_blas(1):
+        return reader.fit(X_train, y_train)
 
 
 def reader_scores(reader, samples, *, y=None):
@@ -439,7 +452,7 @@ def reader_scores(reader, samples, *, y=None):
     Parameters
     ----------
     reader : fitted classifier with ``predict_proba``
-        E.g. ``SVC(probability=True)`` fitted on the training split (never on the held-out data
+        E.g. :func:`fit_reader`'s, fitted on the training split (never on the held-out data
         the generator is compared with).
     samples : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,), default=None
