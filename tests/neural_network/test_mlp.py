@@ -164,9 +164,10 @@ def _assert_same_training(ours, theirs):
     assert ours.n_iter_ == theirs.n_iter_
     if hasattr(theirs, "loss_curve_"):
         np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-12, atol=1e-14)
-        assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-12, abs=1e-14) or (
-            ours.best_loss_ is theirs.best_loss_ is None
-        )
+        if theirs.best_loss_ is None:  # early stopping tracks validation scores instead
+            assert ours.best_loss_ is None
+        else:
+            assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-12, abs=1e-14)
     if getattr(theirs, "validation_scores_", None) is not None:
         np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
         assert ours.best_validation_score_ == theirs.best_validation_score_
