@@ -40,7 +40,9 @@ __all__ = [
     "GeneratorNetwork",
     "KLWarmup",
     "LossMonitor",
+    "MixturePrior",
     "SpectralNormLinear",
+    "StandardNormalPrior",
     "TimeResidualBlock",
     "VAEModule",
     "VAENet",
@@ -53,6 +55,7 @@ __all__ = [
     "gaussian_nll",
     "importance_weighted_bound",
     "kl_standard_normal",
+    "make_prior",
     "mlp",
     "negative_elbo_terms",
     "one_hot",
@@ -284,17 +287,107 @@ def gaussian_nll(x, mean, logvar):
     )
 
 
+class StandardNormalPrior(nn.Module):
+    """The notes' prior :math:`p(z) = \\mathcal N(0, I)`, with the closed-form KL."""
+
+    def __init__(self, latent_dim):
+        super().__init__()
+        self.latent_dim = latent_dim
+
+    def log_prob(self, z):
+        """``log p(z)``, shape (...,) for z of shape (..., latent_dim)."""
+        return -gaussian_nll(z, torch.zeros_like(z), torch.zeros_like(z))
+
+    def kl(self, mu, logvar):
+        """``KL(N(mu, diag exp(logvar)) || p)`` per row, exact."""
+        return kl_standard_normal(mu, logvar)
+
+    def sample(self, n_samples, generator, like):
+        """``n_samples`` draws of z, with the dtype and device of the tensor ``like``."""
+        return torch.randn(
+            n_samples, self.latent_dim, generator=generator, dtype=like.dtype, device=like.device
+        )
+
+
+class MixturePrior(nn.Module):
+    r"""A learned mixture of Gaussians :math:`p(z) = \sum_k \pi_k \mathcal N(z; m_k,
+    \mathrm{diag}\, s_k^2)` (the "MoG prior" of Tomczak & Welling 2018).
+
+    With :math:`\mathcal N(0, I)` the encoder must spread the data over one blob, and data with
+    separate modes leave holes in it: prior draws that fall between the posteriors' clusters decode
+    to points between the modes. Learned components sit on the clusters instead. The KL to a
+    mixture has no closed form; :meth:`kl` is the upper bound
+
+    .. math:: KL(q \| p) \le -H(q) - \log \textstyle\sum_k \pi_k
+              \exp \mathbb E_q[\log \mathcal N(z; m_k, s_k^2)]
+
+    (Jensen with the best weights over the components, Hershey & Olsen 2007), deterministic and in
+    closed form, so the loss stays a bound on :math:`-\log p(x)`; it is exact when q lies within
+    one component. ``log_prob`` is exact, so the IWAE bound of ``score_samples`` is unchanged.
+    """
+
+    def __init__(self, latent_dim, n_components):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.means = nn.Parameter(torch.randn(n_components, latent_dim))
+        self.raw_logvars = nn.Parameter(torch.zeros(n_components, latent_dim))
+        self.logits = nn.Parameter(torch.zeros(n_components))
+
+    @property
+    def logvars(self):
+        # the encoder's floor: a component sharper than any posterior only loses likelihood
+        return self.raw_logvars.clamp(-12.0, 8.0)
+
+    def log_prob(self, z):
+        """``log p(z)``, shape (...,) for z of shape (..., latent_dim)."""
+        log_n = -gaussian_nll(z.unsqueeze(-2), self.means, self.logvars)  # (..., K)
+        return torch.logsumexp(F.log_softmax(self.logits, dim=-1) + log_n, dim=-1)
+
+    def kl(self, mu, logvar):
+        """Upper bound on ``KL(N(mu, diag exp(logvar)) || p)`` per row (see the class)."""
+        entropy = 0.5 * torch.sum(math.log(2 * math.pi) + 1.0 + logvar, dim=-1)
+        # E_q[log N(z; m_k, s_k^2)] = log N(mu; m_k, s_k^2) - 0.5 sum(sigma^2 / s_k^2), (B, K)
+        mu, var = mu.unsqueeze(-2), torch.exp(logvar).unsqueeze(-2)
+        cross = -gaussian_nll(mu, self.means, self.logvars) - 0.5 * torch.sum(
+            var * torch.exp(-self.logvars), dim=-1
+        )
+        return -entropy - torch.logsumexp(F.log_softmax(self.logits, dim=-1) + cross, dim=-1)
+
+    def sample(self, n_samples, generator, like):
+        """``n_samples`` draws of z: a component by its weight, then its Gaussian."""
+        k = torch.multinomial(
+            F.softmax(self.logits, dim=-1), n_samples, replacement=True, generator=generator
+        )
+        eps = torch.randn(
+            n_samples, self.latent_dim, generator=generator, dtype=like.dtype, device=like.device
+        )
+        return self.means[k] + torch.exp(0.5 * self.logvars[k]) * eps
+
+
+def make_prior(latent_dim, n_components):
+    r""":math:`\mathcal N(0, I)` for one component, else a learned mixture of ``n_components``."""
+    if n_components == 1:
+        return StandardNormalPrior(latent_dim)
+    return MixturePrior(latent_dim, n_components)
+
+
 class VAEModule(nn.Module):
-    """Encoder ``x -> (mu, log sigma^2)``, decoder ``z -> p(x|z)``.
+    """Encoder ``x -> (mu, log sigma^2)``, decoder ``z -> p(x|z)``, prior ``p(z)``.
 
     For ``likelihood="gaussian"`` the decoder outputs the mean *and* the log variance of
     p(x|z), both functions of z: a variance shared by every z would have to cover the spread of
     the whole data set around each decoded mean, and a 2-D VAE would sample a cloud instead of
-    tight modes. For ``"bernoulli"`` it outputs logits.
+    tight modes. For ``"bernoulli"`` it outputs logits. ``prior`` is :func:`make_prior`'s.
     """
 
     def __init__(
-        self, n_features, latent_dim, hidden_layer_sizes, likelihood="gaussian", n_classes=0
+        self,
+        n_features,
+        latent_dim,
+        hidden_layer_sizes,
+        likelihood="gaussian",
+        n_classes=0,
+        n_prior_components=1,
     ):
         super().__init__()
         hidden = list(hidden_layer_sizes)
@@ -306,6 +399,7 @@ class VAEModule(nn.Module):
         n_out = 2 * n_features if likelihood == "gaussian" else n_features
         self.encoder = mlp([n_features + n_y, *hidden, 2 * latent_dim])
         self.decoder = mlp([latent_dim + n_y, *hidden[::-1], n_out])
+        self.prior = make_prior(latent_dim, n_prior_components)
 
     def _with_label(self, h, y):
         y = one_hot(y, self.n_classes, len(h), h)
@@ -351,8 +445,9 @@ class VAEModule(nn.Module):
 
 
 def negative_elbo_terms(module, x, out, mu, logvar):
-    """Reconstruction term ``-log p(x|z)`` and ``KL(q(z|x) || N(0, I))``, each of shape (batch,)."""
-    return -module.log_likelihood(x, out), kl_standard_normal(mu, logvar)
+    """Reconstruction term ``-log p(x|z)`` and ``KL(q(z|x) || p(z))`` (for a mixture prior its
+    upper bound), each of shape (batch,)."""
+    return -module.log_likelihood(x, out), module.prior.kl(mu, logvar)
 
 
 def importance_weighted_bound(module, x, eps, y=None):
@@ -366,13 +461,13 @@ def importance_weighted_bound(module, x, eps, y=None):
     """
     mu, logvar = module.encode(x, y)
     std = torch.exp(0.5 * logvar)
-    log_2pi = math.log(2 * math.pi)
     log_w = []
     for e in eps:  # (B, L): one importance sample for every row
         z = mu + std * e
-        log_pz = -0.5 * torch.sum(z.pow(2) + log_2pi, dim=-1)
-        log_qz = -0.5 * torch.sum(e.pow(2) + log_2pi + logvar, dim=-1)
-        log_w.append(module.log_likelihood(x, module.decode(z, y)) + log_pz - log_qz)
+        # log q(z|x) = log N(e | 0, I) - sum(log sigma): the density of z = mu + sigma * e
+        log_qz = -gaussian_nll(e, torch.zeros_like(e), torch.zeros_like(e)) - 0.5 * logvar.sum(-1)
+        log_pxz = module.log_likelihood(x, module.decode(z, y))
+        log_w.append(log_pxz + module.prior.log_prob(z) - log_qz)
     return torch.logsumexp(torch.stack(log_w), dim=0) - math.log(len(eps))
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,7 +48,14 @@ def test_vae_kl_equals_its_monte_carlo_estimate(mu, logvar):
 @pytest.mark.parametrize("beta", [1.0, 0.3])
 def test_vae_loss_decomposes_into_reconstruction_plus_kl(likelihood, beta):
     X = load_iris().data
-    vae = VAE(likelihood=likelihood, beta=beta, kl_warmup=0, max_epochs=3, random_state=0).fit(X)
+    vae = VAE(
+        likelihood=likelihood,
+        beta=beta,
+        n_prior_components=1,
+        kl_warmup=0,
+        max_epochs=3,
+        random_state=0,
+    ).fit(X)
     net = vae.net_
     x = torch.as_tensor(vae.scaler_.transform(X), dtype=torch.float32)
     eps = torch.randn(len(X), vae.latent_dim, generator=torch.Generator().manual_seed(0))
@@ -74,6 +82,94 @@ def test_vae_loss_decomposes_into_reconstruction_plus_kl(likelihood, beta):
     parts = net.loss_parts((out, mu, logvar), x)
     np.testing.assert_allclose(float(parts["reconstruction"]), rec.mean(), rtol=1e-5)
     np.testing.assert_allclose(float(parts["kl"]), np.mean(kl), rtol=1e-5)
+
+
+def _mixture_prior(means, logvars, logits):
+    prior = nets.MixturePrior(means.shape[1], means.shape[0]).double()
+    with torch.no_grad():
+        prior.means.copy_(torch.as_tensor(means))
+        prior.raw_logvars.copy_(torch.as_tensor(logvars))
+        prior.logits.copy_(torch.as_tensor(logits))
+    return prior.requires_grad_(False)
+
+
+def _scipy_mixture_logpdf(z, means, logvars, logits):
+    log_pi = logits - scipy.special.logsumexp(logits)
+    log_n = [
+        scipy.stats.multivariate_normal.logpdf(z, m, np.diag(np.exp(lv)))
+        for m, lv in zip(means, logvars)
+    ]
+    return scipy.special.logsumexp(np.add(log_pi[:, None], np.reshape(log_n, (len(means), -1))), 0)
+
+
+mixtures = dict(
+    means=arrays(np.float64, (3, 2), elements=st.floats(-3, 3)),
+    logvars=arrays(np.float64, (3, 2), elements=st.floats(-2, 1)),
+    logits=arrays(np.float64, 3, elements=st.floats(-2, 2)),
+)
+
+
+@settings(max_examples=20, deadline=None)
+@given(z=arrays(np.float64, (4, 2), elements=st.floats(-4, 4)), **mixtures)
+def test_vae_mixture_prior_log_prob_is_the_mixture_density(z, means, logvars, logits):
+    prior = _mixture_prior(means, logvars, logits)
+    log_p = prior.log_prob(torch.as_tensor(z)).detach().numpy()
+    np.testing.assert_allclose(log_p, _scipy_mixture_logpdf(z, means, logvars, logits), rtol=1e-9)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    mu=arrays(np.float64, 2, elements=st.floats(-2, 2)),
+    logvar=arrays(np.float64, 2, elements=st.floats(-2, 0.5)),
+    **mixtures,
+)
+def test_vae_mixture_kl_is_an_upper_bound_on_the_true_kl(mu, logvar, means, logvars, logits):
+    prior = _mixture_prior(means, logvars, logits)
+    bound = float(prior.kl(torch.as_tensor(mu), torch.as_tensor(logvar)))
+    rng = np.random.default_rng(0)
+    z = mu + np.exp(0.5 * logvar) * rng.standard_normal((100_000, 2))
+    # KL(q || p) = E_q[log q(z) - log p(z)], p's density from scipy
+    log_ratio = scipy.stats.norm.logpdf(z, mu, np.exp(0.5 * logvar)).sum(axis=1)
+    log_ratio -= _scipy_mixture_logpdf(z, means, logvars, logits)
+    kl = log_ratio.mean()
+    assert bound >= kl - 5 * log_ratio.std() / np.sqrt(len(z)) - 1e-9
+
+
+def test_vae_mixture_kl_is_exact_within_one_component():
+    mu, logvar = np.array([0.3, -0.2]), np.array([-1.0, -0.5])
+    # one component: the Gaussian KL itself
+    one = _mixture_prior(np.array([[1.0, 2.0]]), np.array([[0.5, -0.3]]), np.zeros(1))
+    np.testing.assert_allclose(
+        float(one.kl(torch.as_tensor(mu), torch.as_tensor(logvar))),
+        gaussian_kl(mu, np.exp(logvar), [1.0, 2.0], np.exp([0.5, -0.3])),
+        rtol=1e-12,
+    )
+    # a far second component changes the bound by nothing but the log of the first's weight
+    two = _mixture_prior(np.array([[1.0, 2.0], [40.0, 40.0]]), np.zeros((2, 2)), np.zeros(2))
+    np.testing.assert_allclose(
+        float(two.kl(torch.as_tensor(mu), torch.as_tensor(logvar))),
+        gaussian_kl(mu, np.exp(logvar), [1.0, 2.0], np.ones(2)) + np.log(2),
+        rtol=1e-12,
+    )
+    # and N(0, I) with its closed form is the prior of n_prior_components=1
+    standard = nets.make_prior(2, 1)
+    np.testing.assert_allclose(
+        float(standard.kl(torch.as_tensor(mu), torch.as_tensor(logvar))),
+        gaussian_kl(mu, np.exp(logvar), np.zeros(2), np.eye(2)),
+        rtol=1e-12,
+    )
+
+
+def test_vae_mixture_prior_samples_follow_its_weights_and_components():
+    prior = _mixture_prior(
+        np.array([[-5.0, 0.0], [5.0, 1.0]]), np.log([[0.25, 1.0], [1.0, 4.0]]), np.log([0.2, 0.8])
+    )
+    z = prior.sample(40_000, torch.Generator().manual_seed(0), like=prior.means).numpy()
+    left = z[:, 0] < 0
+    assert left.mean() == pytest.approx(0.2, abs=0.01)
+    np.testing.assert_allclose(z[left].mean(0), [-5, 0], atol=0.05)
+    np.testing.assert_allclose(z[left].std(0), [0.5, 1.0], rtol=0.05)
+    np.testing.assert_allclose(z[~left].std(0), [1.0, 2.0], rtol=0.05)
 
 
 def test_vae_reparameterization_gradients_reach_mu_and_logvar():
@@ -155,17 +251,29 @@ def test_vae_bernoulli_works_in_unit_range_and_returns_user_units():
 
 
 @pytest.mark.slow
-def test_vae_on_the_ring_is_diverse_but_blurry():
-    # the notes' table: a VAE covers the data (no collapse) but its samples are blurry
-    from sklearn_notes.generative import make_ring, precision_recall, ring_centers, support_share
+def test_vae_on_the_ring_covers_every_mode_within_the_goal():
+    # issue 12's goal for the VAE at the defaults: within 3 sigma >= KDE's share - 0.20 (KDE:
+    # 0.98) and narrow MMD^2 <= 5 x KDE's + 5e-4 (about 0.002). With the standard normal prior
+    # the share was 0.09: prior draws between the posteriors' clusters decode between the modes.
+    from sklearn_notes.generative import (
+        make_ring,
+        mode_coverage,
+        multiscale_mmd2,
+        precision_recall,
+        ring_centers,
+        support_share,
+    )
 
     X, _ = make_ring(2000, random_state=0)
     X_test, _ = make_ring(2000, random_state=1)
-    vae = VAE(max_epochs=150, batch_size=256, random_state=0).fit(X)
-    S = vae.sample(2000, random_state=0)
-    precision, recall = precision_recall(X_test, S)
-    assert recall > 0.9
-    assert precision < 0.5 and support_share(S, ring_centers(), 0.05) < 0.5
+    S = VAE(max_epochs=300, random_state=0).fit(X).sample(2000, random_state=0)
+    share = support_share(S, ring_centers(), 0.05)
+    mmd = multiscale_mmd2(X_test, S, scales=(0.1,))[0.1]
+    print(f"share {share:.3f} mmd {mmd:.4f} pr {precision_recall(X_test, S)}")
+    assert share >= 0.85
+    assert mmd <= 0.002
+    assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
+    assert precision_recall(X_test, S)[1] > 0.9  # diverse: the samples cover the held-out data
 
 
 @pytest.mark.slow
@@ -186,7 +294,14 @@ def test_vae_kl_warmup_prevents_posterior_collapse():
     from sklearn_notes.generative import make_ring
 
     X, _ = make_ring(2000, random_state=0)
-    params = dict(max_epochs=100, batch_size=256, random_state=0)
+    # the standard normal prior and the narrower networks where the collapse was seen
+    params = dict(
+        n_prior_components=1,
+        hidden_layer_sizes=(64, 64),
+        max_epochs=100,
+        batch_size=256,
+        random_state=0,
+    )
     collapsed = VAE(kl_warmup=0, **params).fit(X)
     annealed = VAE(kl_warmup=0.5, **params).fit(X)
     # collapse: q(z|x) = prior for every x (KL ~ 0), z carries no information
