@@ -34,9 +34,25 @@ def _alpha_and_margins(clf, X, y):
     return alpha, sign, sign * clf.decision_function(X)
 
 
+# Few enough pair updates to keep a draw fast, more than any converging draw needs: a few draws
+# (linear kernels on points hypothesis drew) take SMO, libsvm's as well, 10^7 to 10^8 of them to
+# a tol of 1e-6 or below.
+MAX_ITER = 100_000
+
+
+def _fit_to_optimum(estimator, X, y):
+    """Fit, or skip the draw where ``max_iter`` stopped the solver: the properties are about
+    optima, and such a fit is none."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        estimator.fit(X, y)
+    assume(not any(issubclass(w.category, ConvergenceWarning) for w in caught))
+    return estimator
+
+
 @settings(max_examples=25, deadline=None)
 @given(
-    problem=binary_problems(8, 60),
+    problem=binary_problems(8, 40),
     C=st.floats(0.1, 10.0),
     gamma=st.floats(0.05, 2.0),
     kernel=st.sampled_from(KERNELS),
@@ -44,9 +60,14 @@ def _alpha_and_margins(clf, X, y):
 def test_kernelsvc_solution_satisfies_kkt(problem, C, gamma, kernel):
     X, y = problem
     clf = KernelSVC(C=C, kernel=kernel, gamma=gamma, coef0=0.5 if kernel != "sigmoid" else 0.0)
-    clf.set_params(tol=1e-6).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        clf.set_params(tol=1e-6, max_iter=MAX_ITER).fit(X, y)
+    violation = clf.kkt_violation_[0]
+    warned = any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    assert (violation < 1e-6) != warned  # converged, or warned that it did not
     alpha, sign, margin = _alpha_and_margins(clf, X, y)
-    slack = 1e-4 * (1 + alpha.sum())  # tol + float32 kernel round-off
+    slack = 1e-4 * (1 + alpha.sum()) + violation  # float32 kernel round-off, and the violation
     assert np.all(alpha >= 0) and np.all(alpha <= C * (1 + 1e-12))  # dual feasibility
     assert abs(alpha @ sign) <= 1e-9 * (1 + alpha.sum())  # sum alpha_i y_i = 0
     at_zero = alpha == 0
@@ -55,7 +76,6 @@ def test_kernelsvc_solution_satisfies_kkt(problem, C, gamma, kernel):
     assert np.all(margin[at_zero] >= 1 - slack)  # alpha = 0  => y f >= 1
     assert np.all(np.abs(margin[free] - 1) <= slack)  # 0 < alpha < C => y f = 1
     assert np.all(margin[at_c] <= 1 + slack)  # alpha = C => y f <= 1
-    assert clf.kkt_violation_[0] < 1e-6
 
 
 def _sklearn_objective(svc, X):
@@ -73,8 +93,8 @@ def _sklearn_objective(svc, X):
 
 @settings(max_examples=20, deadline=None)
 @given(
-    problem=binary_problems(20, 80),
-    X_test=points(100),
+    problem=binary_problems(20, 60),
+    X_test=points(20),
     C=st.floats(0.1, 10.0),
     kernel=st.sampled_from(["linear", "poly", "rbf"]),
 )
@@ -86,9 +106,10 @@ def _sklearn_objective(svc, X):
 )
 def test_kernelsvc_dual_objective_and_predictions_match_svc(problem, X_test, C, kernel):
     X, y = problem
+    X_test = np.vstack([X, X_test])
     params = dict(C=C, kernel=kernel, gamma="scale", coef0=1.0, degree=2, tol=1e-6)
-    ours = KernelSVC(**params).fit(X, y)
-    theirs = SVC(**params).fit(X, y)
+    ours = _fit_to_optimum(KernelSVC(**params, max_iter=MAX_ITER), X, y)
+    theirs = _fit_to_optimum(SVC(**params, max_iter=MAX_ITER), X, y)
     ref = _sklearn_objective(theirs, X)
     assert ours.dual_objective_[0] == pytest.approx(ref, rel=1e-4, abs=1e-6)
     f_ours, f_theirs = ours.decision_function(X_test), theirs.decision_function(X_test)
@@ -109,8 +130,8 @@ def test_kernelsvc_dual_objective_and_predictions_match_svc(problem, X_test, C, 
 
 @settings(max_examples=15, deadline=None)
 @given(
-    problem=binary_problems(20, 60),
-    X_test=points(50),
+    problem=binary_problems(16, 48),
+    X_test=points(20),
     gamma=st.floats(0.05, 2.0),
     kernel=st.sampled_from(["linear", "poly", "rbf"]),
 )
@@ -120,17 +141,23 @@ def test_kernelsvc_refit_on_support_vectors_gives_same_decision_function(
     # PSD kernels only: with the sigmoid kernel the dual is not convex, SMO finds *a* KKT point, and
     # the problem restricted to the support vectors can have another one (hypothesis finds such).
     X, y = problem
-    params = dict(C=2.0, kernel=kernel, gamma=gamma, coef0=0.5, tol=1e-9)
-    full = KernelSVC(**params).fit(X, y)
-    sv = KernelSVC(**params).fit(X[full.support_], y[full.support_])
-    np.testing.assert_allclose(
-        sv.decision_function(X_test), full.decision_function(X_test), atol=1e-5, rtol=1e-5
-    )
+    X_test = np.vstack([X, X_test])  # (the dropped training points too)
+    params = dict(C=2.0, kernel=kernel, gamma=gamma, coef0=0.5, tol=1e-9, max_iter=MAX_ITER)
+    full = _fit_to_optimum(KernelSVC(**params), X, y)
+    sv = _fit_to_optimum(KernelSVC(**params), X[full.support_], y[full.support_])
+    f_full, f_sv = full.decision_function(X_test), sv.decision_function(X_test)
+    alpha = np.abs(full.dual_coef_[0])
+    if not np.any((alpha > 1e-12 * 2.0) & (alpha < 2.0)):
+        # No free multiplier: the optimum only bounds b, also by the margins of the points with
+        # alpha = 0, which the refit drops (hypothesis found such: alternating labels on points
+        # near 0, every multiplier at C), so compare sum_i y_i a_i K(x_i, x).
+        f_full, f_sv = f_full - full.intercept_, f_sv - sv.intercept_
+    np.testing.assert_allclose(f_sv, f_full, atol=1e-5, rtol=1e-5)
 
 
 @settings(max_examples=15, deadline=None)
 @given(
-    problem=binary_problems(10, 50, n_features=2),
+    problem=binary_problems(10, 40, n_features=2),
     C_small=st.floats(0.01, 1.0),
     factor=st.floats(1.5, 100.0),
 )
@@ -147,12 +174,7 @@ def test_kernelsvc_larger_c_narrower_margin_and_less_slack(problem, C_small, fac
     sign = np.where(y == 1, 1.0, -1.0)
     fits = []
     for C in (C_small, C_small * factor):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            # (a few collinear draws take SMO, libsvm's as well, 10^7 to 10^8 pair updates to
-            # tol=1e-8: a fit stopped by max_iter is no optimum, and the theorem says nothing)
-            clf = KernelSVC(C=C, kernel="linear", tol=1e-8, max_iter=100_000).fit(X, y)
-        assume(not caught)
+        clf = _fit_to_optimum(KernelSVC(C=C, kernel="linear", tol=1e-8, max_iter=MAX_ITER), X, y)
         coef = np.zeros(len(y))
         coef[clf.support_] = clf.dual_coef_[0]  # y_i alpha_i
         alpha = np.abs(coef)
