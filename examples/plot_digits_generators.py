@@ -43,6 +43,8 @@ MODELS = {
     "GAN": lambda: GAN(
         latent_dim=16,
         hidden_layer_sizes=(256, 256),
+        scaling="minmax",
+        r1_penalty=1.0,
         max_epochs=2 if QUICK else 200,
         random_state=0,
     ),
@@ -73,7 +75,9 @@ def main():
         X, y, test_size=0.25, stratify=y, random_state=0
     )
     reader = fit_reader(X_train, y_train)
-    print(f"reader: SVC on {len(X_train)} training digits; {N_SAMPLES} samples per row\n")
+    print(
+        f"reader: calibrated SVCs on {len(X_train)} training digits; {N_SAMPLES} samples per row\n"
+    )
     report("control: real held-out digits", X_test, reader, X_test)
     for kind, S in control_samples(X_train, N_SAMPLES, random_state=0).items():
         report(f"control: {kind}", S, reader, X_test)

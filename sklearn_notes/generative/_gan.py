@@ -17,8 +17,9 @@ notes' failure mode, is measurable: count the modes of a known mixture that the 
 import numbers
 
 import numpy as np
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._torch import single_threaded
 from ._base import BaseGenerator, _scaled, import_nets
@@ -53,8 +54,25 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         generator step.
     batch_size : int, default=128
         Mini-batch size (capped at ``n_samples``).
+    scaling : {"standard", "minmax"}, default="standard"
+        The working range. ``"standard"``: each feature standardized, a linear generator
+        output. ``"minmax"``: each feature mapped to [-1, 1] by the training data's range and
+        the generator's output through ``tanh`` (the convention of DCGAN [5]_), so samples stay
+        inside the training data's box and a feature at its minimum (an image's background) is
+        reached by saturation; for sparse, skewed features such as pixels, whose standardized
+        values reach many standard deviations, the generator no longer has to make such
+        outliers.
     lr : float, default=1e-3
-        Learning rate of both Adam optimizers (``betas=(0.5, 0.999)``, the usual GAN setting).
+        Learning rate of the generator's Adam optimizer.
+    lr_discriminator : float or None, default=None
+        Learning rate of the discriminator's Adam optimizer; None: ``lr``. A faster
+        discriminator is the two time-scale update rule (TTUR) [6]_.
+    adam_betas : tuple of two floats, default=(0.5, 0.999)
+        Adam's ``(beta1, beta2)`` for both optimizers. The GAN literature lowers ``beta1``
+        from Adam's 0.9 (0.5 in DCGAN, 0.0 with ``beta2=0.99`` in StyleGAN): the momentum of
+        the other player's old gradients makes the game oscillate.
+    lr_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` anneals both learning rates to 0 along a half cosine over each ``fit``.
     ema_decay : float, default=0.999
         Decay of the exponential moving average of the generator's weights that ``sample``
         uses (0: the last iterate). The average damps the oscillation of the adversarial game.
@@ -63,11 +81,17 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         activations). Off by default: on modes narrower than the data's spread (the ring) a
         1-Lipschitz D cannot tell a sample on a mode from one beside it, and the R1 penalty
         does better.
-    r1_penalty : float, default=1.0
+    r1_penalty : float, default=0.1
         Weight :math:`\\gamma` of the R1 gradient penalty
         :math:`\\tfrac\\gamma2\\mathbb E\\lVert\\nabla_x D(x)\\rVert^2` on real data [4]_
-        (in the standardized space; 0: none). It keeps D flat on the data, where the plain game
-        oscillates around the equilibrium instead of reaching it.
+        (in the working range; 0: none). It keeps D flat on the data, where the plain game
+        oscillates around the equilibrium instead of reaching it; too large a weight also keeps
+        D from resolving modes narrower than the data's spread.
+    minibatch_std : bool, default=False
+        Append the minibatch standard deviation (the mean over the discriminator's last hidden
+        features of their standard deviation over the batch) to the discriminator's last layer
+        [7]_: a batch of near copies is then told from a real batch, which counters mode
+        collapse. ``discriminate`` then judges X as one batch.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
     verbose : int, default=0
@@ -79,8 +103,8 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
 
     Attributes
     ----------
-    scaler_ : StandardScaler
-        Maps X to the working range (zero mean, unit variance) and back.
+    scaler_ : StandardScaler or MinMaxScaler
+        Maps X to the working range (see ``scaling``) and back.
     net_ : skorch.NeuralNet
         The trained net: ``net_.module_`` is the generator, ``net_.discriminator_`` the
         discriminator.
@@ -106,8 +130,8 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     Notes
     -----
     A GAN has no likelihood, so ``score`` is **minus the squared maximum mean discrepancy**
-    (unbiased estimate, RBF kernel with ``gamma = 1 / n_features`` on the data standardized with
-    the training data's mean and scale) between X (a fixed random subsample of 2,000 when X is
+    (unbiased estimate, RBF kernel with ``gamma = 1 / n_features`` in the working range that
+    ``scaling`` sets from the training data) between X (a fixed random subsample of 2,000 when X is
     larger) and as many fresh samples, drawn with a fixed seed: 0 on average when the samples are
     distributed like X, lower when they are not. It is not in nats and cannot be compared with
     the log-likelihood scores of :class:`VAE` or :class:`DiffusionModel`, but it can be compared
@@ -124,6 +148,12 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
        Networks", ICLR 2018.
     .. [4] Mescheder, Geiger, Nowozin, "Which Training Methods for GANs do actually Converge?",
        ICML 2018.
+    .. [5] Radford, Metz, Chintala, "Unsupervised Representation Learning with Deep
+       Convolutional Generative Adversarial Networks", ICLR 2016.
+    .. [6] Heusel, Ramsauer, Unterthiner, Nessler, Hochreiter, "GANs Trained by a Two Time-Scale
+       Update Rule Converge to a Local Nash Equilibrium", NeurIPS 2017.
+    .. [7] Karras, Aila, Laine, Lehtinen, "Progressive Growing of GANs for Improved Quality,
+       Stability, and Variation", ICLR 2018.
 
     Examples
     --------
@@ -142,9 +172,14 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "scaling": [StrOptions({"minmax", "standard"})],
+        "lr_discriminator": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "adam_betas": [tuple],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
         "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
         "spectral_norm": ["boolean"],
         "r1_penalty": [Interval(numbers.Real, 0, None, closed="left")],
+        "minibatch_std": ["boolean"],
     }
 
     def __init__(
@@ -154,10 +189,15 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         hidden_layer_sizes=(64, 64),
         max_epochs=100,
         batch_size=128,
+        scaling="standard",
         lr=1e-3,
+        lr_discriminator=None,
+        adam_betas=(0.5, 0.999),
+        lr_schedule="constant",
         ema_decay=0.999,
         spectral_norm=False,
-        r1_penalty=1.0,
+        r1_penalty=0.1,
+        minibatch_std=False,
         device="cpu",
         verbose=0,
         warm_start=False,
@@ -167,18 +207,52 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.scaling = scaling
         self.lr = lr
+        self.lr_discriminator = lr_discriminator
+        self.adam_betas = adam_betas
+        self.lr_schedule = lr_schedule
         self.ema_decay = ema_decay
         self.spectral_norm = spectral_norm
         self.r1_penalty = r1_penalty
+        self.minibatch_std = minibatch_std
         self.device = device
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state
 
+    def _scaler(self):
+        return MinMaxScaler((-1, 1)) if self.scaling == "minmax" else StandardScaler()
+
+    def _fit_scaler(self, X):
+        scaler = super()._fit_scaler(X)
+        if self.scaling == "minmax" and not np.all(
+            np.isfinite(scaler.data_range_) & (scaler.scale_ > 0)
+        ):
+            # a range that overflows float64 would map every sample to -1 without complaint
+            raise ValueError(
+                f"X cannot be scaled to the working range: the range of values of magnitude up "
+                f"to {np.max(np.abs(X)):.3g} overflows float64; rescale X first (e.g. divide it "
+                "by its largest value)."
+            )
+        return scaler
+
+    def _check_params(self):
+        betas = self.adam_betas
+        if not (
+            len(betas) == 2
+            and all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in betas)
+            and all(0 <= b < 1 for b in betas)
+        ):
+            raise ValueError(f"adam_betas must be two numbers in [0, 1), got {betas!r}.")
+
     def _make_net(self, nets, n_features, hidden, common, Xs):
         import torch
 
+        if self.lr_schedule == "cosine":
+            decay = ("lr_decay", nets.GANCosineDecay())
+            common = dict(common, callbacks=[*(common["callbacks"] or []), decay])
+        betas = tuple(float(b) for b in self.adam_betas)
         return nets.GANNet(
             nets.Generator,
             module__n_features=n_features,
@@ -186,16 +260,19 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
             module__hidden_layer_sizes=hidden,
             module__n_classes=self._n_classes(),
             module__ema_decay=self.ema_decay,
+            module__bounded=self.scaling == "minmax",
             discriminator=nets.Discriminator,
             discriminator__n_features=n_features,
             discriminator__hidden_layer_sizes=hidden,
             discriminator__n_classes=self._n_classes(),
             discriminator__spectral_norm=self.spectral_norm,
+            discriminator__minibatch_std=self.minibatch_std,
+            lr_d=self.lr_discriminator,
             r1_penalty=self.r1_penalty,
             optimizer=torch.optim.Adam,
-            optimizer__betas=(0.5, 0.999),
+            optimizer__betas=betas,
             optimizer_discriminator=torch.optim.Adam,
-            optimizer_discriminator__betas=(0.5, 0.999),
+            optimizer_discriminator__betas=betas,
             **common,
         )
 
@@ -251,7 +328,12 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         X = self._validate(X)
         fake = self.scaler_.transform(self.sample(_N_PARZEN, random_state=_SCORE_SEED))
         kde = KernelDensity(bandwidth="scott").fit(fake)
-        scores = kde.score_samples(self.scaler_.transform(X)) - np.sum(np.log(self.scaler_.scale_))
+        # log |d x_scaled / d x|: the scaling is per-feature affine
+        scale = self.scaler_.scale_
+        log_jacobian = np.sum(
+            np.log(scale if isinstance(self.scaler_, MinMaxScaler) else 1 / scale)
+        )
+        scores = kde.score_samples(self.scaler_.transform(X)) + log_jacobian
         return import_nets().finite_scores(scores, X, type(self).__name__)
 
     @single_threaded

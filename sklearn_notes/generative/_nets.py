@@ -33,6 +33,7 @@ __all__ = [
     "EMA",
     "EMAUpdate",
     "EpsilonNet",
+    "GANCosineDecay",
     "GANNet",
     "GaussianDiffusion",
     "Generator",
@@ -56,6 +57,7 @@ __all__ = [
     "importance_weighted_bound",
     "kl_standard_normal",
     "make_prior",
+    "minibatch_std",
     "mlp",
     "negative_elbo_terms",
     "one_hot",
@@ -526,28 +528,35 @@ class VAENet(GeneratorNet):
 
 
 class GeneratorNetwork(nn.Module):
-    """``z`` (and a one-hot label) -> a sample, one forward pass."""
+    """``z`` (and a one-hot label) -> a sample, one forward pass; with ``bounded`` the output goes
+    through ``tanh`` into (-1, 1), the working range of min-max scaled data."""
 
-    def __init__(self, n_features, latent_dim, hidden_layer_sizes, n_classes=0):
+    def __init__(self, n_features, latent_dim, hidden_layer_sizes, n_classes=0, bounded=False):
         super().__init__()
         self.n_classes = n_classes
+        self.bounded = bounded
         n_y = n_classes + 1 if n_classes else 0
         self.net = mlp([latent_dim + n_y, *hidden_layer_sizes, n_features], activation=nn.ReLU)
 
     def forward(self, z, y=None):
         y = one_hot(y, self.n_classes, len(z), z)
-        return self.net(z if y is None else torch.cat([z, y], dim=-1))
+        out = self.net(z if y is None else torch.cat([z, y], dim=-1))
+        return torch.tanh(out) if self.bounded else out
 
 
 class Generator(nn.Module):
     """``z ~ N(0, I)`` of size ``latent_dim`` -> a sample; ``network`` is trained, ``ema`` (when
     ``ema_decay > 0``) follows it and is what ``sample`` uses."""
 
-    def __init__(self, n_features, latent_dim, hidden_layer_sizes, n_classes=0, ema_decay=0.0):
+    def __init__(
+        self, n_features, latent_dim, hidden_layer_sizes, n_classes=0, ema_decay=0.0, bounded=False
+    ):
         super().__init__()
         self.latent_dim = latent_dim
         self.n_classes = n_classes
-        self.network = GeneratorNetwork(n_features, latent_dim, hidden_layer_sizes, n_classes)
+        self.network = GeneratorNetwork(
+            n_features, latent_dim, hidden_layer_sizes, n_classes, bounded=bounded
+        )
         self.ema = EMA(self.network, ema_decay) if ema_decay > 0 else None
 
     def forward(self, z, y=None):
@@ -585,35 +594,71 @@ class SpectralNormLinear(nn.Module):
         return F.linear(x, W / sigma, self.bias)
 
 
+def minibatch_std(h):
+    """The minibatch standard deviation feature (Karras et al. 2018, sec. 3): each feature's
+    standard deviation over the batch, averaged, appended to every row as one more column.
+
+    A collapsed generator's batch has a smaller spread than a real batch, which D can then see
+    in each sample; ``h``: (B, H) -> (B, H + 1).
+    """
+    std = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+    return torch.cat([h, std.expand(len(h), 1)], dim=-1)
+
+
 class Discriminator(nn.Module):
     """``x`` (and a one-hot label) -> logit of ``D(x) = P(real | x)``.
 
     With ``spectral_norm`` every linear layer is divided by its largest singular value (Miyato
     et al. 2018): D is then 1-Lipschitz up to its activations, so it cannot grow arbitrarily
-    confident and the generator's gradients stay informative (the collapse of the plain GAN on
-    the digits and the ring is D winning too fast).
+    confident and the generator's gradients stay informative. With ``minibatch_std`` the last
+    layer also sees the spread of the batch (:func:`minibatch_std`), so a batch of near copies
+    (mode collapse) is recognized as fake.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_classes=0, spectral_norm=True):
+    def __init__(
+        self, n_features, hidden_layer_sizes, n_classes=0, spectral_norm=True, minibatch_std=False
+    ):
         super().__init__()
         self.n_classes = n_classes
+        self.minibatch_std = minibatch_std
         n_y = n_classes + 1 if n_classes else 0
-        self.net = mlp(
-            [n_features + n_y, *hidden_layer_sizes, 1], activation=lambda: nn.LeakyReLU(0.2)
-        )
+        body = mlp([n_features + n_y, *hidden_layer_sizes], activation=lambda: nn.LeakyReLU(0.2))
+        # mlp leaves its last layer linear: the body ends with an activation like the others
+        self.body = nn.Sequential(*body, nn.LeakyReLU(0.2))
+        self.head = nn.Linear(hidden_layer_sizes[-1] + int(minibatch_std), 1)
         if spectral_norm:
-            for i, layer in enumerate(self.net):
+            for i, layer in enumerate(self.body):
                 if isinstance(layer, nn.Linear):
-                    self.net[i] = SpectralNormLinear(layer)
+                    self.body[i] = SpectralNormLinear(layer)
+            self.head = SpectralNormLinear(self.head)
 
     def forward(self, x, y=None):
         y = one_hot(y, self.n_classes, len(x), x)
-        return self.net(x if y is None else torch.cat([x, y], dim=-1)).squeeze(-1)
+        h = self.body(x if y is None else torch.cat([x, y], dim=-1))  # (B, H)
+        if self.minibatch_std:
+            h = minibatch_std(h)  # (B, H + 1)
+        return self.head(h).squeeze(-1)
+
+
+class GANCosineDecay(CosineDecay):
+    """:class:`CosineDecay` for two optimizers with their own learning rates (TTUR): each is
+    annealed from its own starting value, the discriminator's from ``lr_discriminator``."""
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            return
+        factor = 0.5 * (1.0 + math.cos(math.pi * self.step_ / self.total_))
+        lr_d = net.lr if net.lr_d is None else net.lr_d
+        for name, lr in (("optimizer_", net.lr), ("optimizer_discriminator_", lr_d)):
+            for group in getattr(net, name).param_groups:
+                group["lr"] = factor * lr
+        self.step_ += 1
 
 
 class GANNet(GeneratorNet):
     """GAN: ``module_`` is the generator, ``discriminator_`` the second module, each with its own
-    optimizer (``optimizer_`` and ``optimizer_discriminator_``)."""
+    optimizer (``optimizer_`` at ``lr`` and ``optimizer_discriminator_`` at ``lr_d``, None: the
+    same)."""
 
     def __init__(
         self,
@@ -621,12 +666,14 @@ class GANNet(GeneratorNet):
         *args,
         discriminator=Discriminator,
         optimizer_discriminator=None,
+        lr_d=None,
         r1_penalty=0.0,
         **kwargs,
     ):
         super().__init__(module, *args, **kwargs)
         self.discriminator = discriminator
         self.optimizer_discriminator = optimizer_discriminator
+        self.lr_d = lr_d
         self.r1_penalty = r1_penalty
 
     def initialize_module(self):
@@ -641,6 +688,8 @@ class GANNet(GeneratorNet):
         self.optimizer_ = self.optimizer(*args_, **kwargs_)
         named = self.discriminator_.named_parameters()
         args_, kwargs_ = self.get_params_for_optimizer("optimizer_discriminator", named)
+        if self.lr_d is not None:
+            kwargs_["lr"] = self.lr_d
         factory = self.optimizer_discriminator or self.optimizer
         self.optimizer_discriminator_ = factory(*args_, **kwargs_)
         return self
@@ -720,7 +769,7 @@ class EpsilonNet(nn.Module):
     """The noise predictor :math:`\\varepsilon_\\theta(x_t, t)`: residual MLP blocks, each
     conditioned on a sinusoidal embedding of ``t``."""
 
-    def __init__(self, n_features, hidden_layer_sizes, time_dim=32, n_classes=0):
+    def __init__(self, n_features, hidden_layer_sizes, noise_var, time_dim=32, n_classes=0):
         super().__init__()
         self.time_dim = time_dim
         self.n_classes = n_classes
@@ -735,6 +784,11 @@ class EpsilonNet(nn.Module):
         # eps(x_t, t) changes over a distance of the mode's width, which a plain MLP on x_t
         # (spectrally biased towards smooth functions) fits poorly.
         self.register_buffer("freqs", math.pi * 2.0 ** torch.arange(6, dtype=torch.float32))
+        # 1 - alpha_bar_t, the variance of the noise in x_t: a feature of frequency f is damped by
+        # exp(-f^2 (1 - alpha_bar_t) / 2), its expectation over that noise. Undamped, the high
+        # frequencies of a noisy x_t are noise the network must learn to ignore, and what it
+        # makes of them between the data's arms (a swiss roll's gaps) sends samples there.
+        self.register_buffer("noise_var", torch.as_tensor(noise_var, dtype=torch.float32))
         self.inp = nn.Linear(n_features * (1 + 2 * len(self.freqs)), sizes[0])
         self.blocks = nn.ModuleList(
             TimeResidualBlock(n_in, n_out, emb_dim)
@@ -748,8 +802,12 @@ class EpsilonNet(nn.Module):
             if y is None:
                 y = torch.full((len(x),), self.n_classes, dtype=torch.int64, device=x.device)
             emb = emb + self.label(y)
-        angles = (x[:, :, None] * self.freqs.to(x.dtype)).flatten(1)  # (B, d * F)
-        h = self.inp(torch.cat([x, torch.sin(angles), torch.cos(angles)], dim=-1))  # (B, H)
+        freqs = self.freqs.to(x.dtype)
+        angles = x[:, :, None] * freqs  # (B, d, F)
+        # E[sin(f x_t)] = sin(f m) exp(-f^2 v / 2) for x_t ~ N(m, v)
+        damp = torch.exp(-0.5 * freqs**2 * self.noise_var.to(x.dtype)[t][:, None, None])
+        waves = [(torch.sin(angles) * damp).flatten(1), (torch.cos(angles) * damp).flatten(1)]
+        h = self.inp(torch.cat([x, *waves], dim=-1))  # (B, H)
         for block in self.blocks:
             h = block(h, emb)
         return self.out(F.silu(h))  # (B, d)
@@ -783,12 +841,15 @@ class GaussianDiffusion(nn.Module):
         super().__init__()
         from ._schedules import diffusion_coefficients
 
-        self.network = EpsilonNet(n_features, hidden_layer_sizes, n_classes=n_classes)
+        coefs = diffusion_coefficients(betas)
+        self.network = EpsilonNet(
+            n_features, hidden_layer_sizes, 1.0 - coefs["alphas_cumprod"], n_classes=n_classes
+        )
         self.ema = EMA(self.network, ema_decay) if ema_decay > 0 else None
         self.n_classes = n_classes
         self.n_features = n_features
         self.n_steps = len(betas)
-        for name, value in diffusion_coefficients(betas).items():
+        for name, value in coefs.items():
             self.register_buffer(name, torch.tensor(value, dtype=torch.float32))
         self.register_buffer("clip_low", torch.tensor(clip_low, dtype=torch.float32))
         self.register_buffer("clip_high", torch.tensor(clip_high, dtype=torch.float32))

@@ -119,6 +119,8 @@ def _gan(quick):
     return GAN(
         latent_dim=16,
         hidden_layer_sizes=(256, 256),
+        scaling="minmax",
+        r1_penalty=1.0,
         max_epochs=30 if quick else 200,
         random_state=0,
     )

@@ -98,3 +98,67 @@ def test_gan_r1_penalty_is_half_gamma_times_the_squared_gradient_on_real_data():
     expected = 0.5 * 2.0 * grad.pow(2).sum(dim=-1).mean().item()
     step = gan.net_.train_step((x.detach(), None))
     assert step["parts"]["r1_penalty"].item() == pytest.approx(expected, rel=1e-4)
+
+
+def test_gan_minibatch_std_is_the_mean_feature_std_of_the_batch():
+    from sklearn_notes.generative._nets import minibatch_std
+
+    h = torch.tensor([[0.0, 1.0], [2.0, 5.0]])
+    out = minibatch_std(h)
+    # feature stds over the batch: 1 and 2, mean 1.5, appended to every row
+    np.testing.assert_allclose(out[:, -1].numpy(), [1.5, 1.5])
+    assert torch.equal(out[:, :2], h)
+    # a collapsed batch (copies of one sample) has zero spread; a batch of one has none defined
+    assert torch.all(minibatch_std(h[[0, 0, 0]])[:, -1] == 0)
+    assert minibatch_std(h[:1])[0, -1].item() == 0
+
+
+def test_gan_discriminator_sees_the_batch_spread_with_minibatch_std():
+    X, _ = make_ring(256, random_state=0)
+    gan = GAN(max_epochs=2, minibatch_std=True, random_state=0).fit(X)
+    D = gan.net_.discriminator_
+    x = torch.as_tensor(gan.scaler_.transform(X), dtype=torch.float32)
+    with torch.no_grad():
+        alone = D(x[:1])
+        among_copies = D(x[[0] * 8])
+        among_data = D(x)[:1]
+    # the same sample is judged differently in a collapsed batch than among the real data
+    assert torch.allclose(alone, among_copies)
+    assert not torch.allclose(among_copies, among_data)
+
+
+def test_gan_ttur_learning_rates_and_betas_reach_the_two_optimizers():
+    X, _ = make_ring(200, random_state=0)
+    gan = GAN(
+        max_epochs=1, lr=1e-4, lr_discriminator=4e-4, adam_betas=(0.0, 0.99), random_state=0
+    ).fit(X)
+    (g_group,) = gan.net_.optimizer_.param_groups
+    (d_group,) = gan.net_.optimizer_discriminator_.param_groups
+    assert g_group["lr"] == 1e-4 and d_group["lr"] == 4e-4
+    assert g_group["betas"] == d_group["betas"] == (0.0, 0.99)
+    # None: the discriminator trains at the generator's rate
+    gan = GAN(max_epochs=1, lr=3e-4, lr_discriminator=None, random_state=0).fit(X)
+    assert gan.net_.optimizer_discriminator_.param_groups[0]["lr"] == 3e-4
+
+
+def test_gan_cosine_schedule_anneals_each_rate_from_its_own_start():
+    X, _ = make_ring(256, random_state=0)
+    gan = GAN(
+        max_epochs=3,
+        batch_size=64,
+        lr=1e-3,
+        lr_discriminator=3e-3,
+        lr_schedule="cosine",
+        random_state=0,
+    ).fit(X)
+    total = 3 * 4  # steps: epochs x batches
+    last = 0.5 * (1 + np.cos(np.pi * (total - 1) / total))  # the factor of the last step
+    assert gan.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-3 * last)
+    assert gan.net_.optimizer_discriminator_.param_groups[0]["lr"] == pytest.approx(3e-3 * last)
+
+
+@pytest.mark.parametrize("betas", [(0.5,), (0.5, 1.0), (-0.1, 0.9), ("a", 0.9)])
+def test_gan_bad_adam_betas_are_a_clear_error(betas):
+    X, _ = make_ring(50, random_state=0)
+    with pytest.raises(ValueError, match="adam_betas"):
+        GAN(max_epochs=1, adam_betas=betas).fit(X)
