@@ -212,10 +212,12 @@ def test_kernelsvc_larger_c_fewer_margin_violations():
 @given(
     problem=binary_problems(4, 40, n_features=2, separation=4.0),
     kernel=st.sampled_from(["linear", "rbf", "poly"]),
+    gamma=st.floats(0.05, 2.0),
 )
-def test_kernelsvc_hard_margin_on_separable_data(problem, kernel):
+def test_kernelsvc_hard_margin_on_separable_data(problem, kernel, gamma):
+    # (linearly separable: so in the degree-2 polynomial and the RBF feature spaces too)
     X, y = problem
-    clf = KernelSVC(C=np.inf, kernel=kernel, gamma=0.5, coef0=1.0, degree=2).fit(X, y)
+    clf = KernelSVC(C=np.inf, kernel=kernel, gamma=gamma, coef0=1.0, degree=2).fit(X, y)
     _, _, margin = _alpha_and_margins(clf, X, y)
     assert margin.min() >= 1 - 1e-3
     assert clf.score(X, y) == 1.0
