@@ -907,7 +907,7 @@ class GaussianDiffusion(nn.Module):
         return bound + 0.5 * d * math.log(2 * math.pi * beta0)
 
     @torch.no_grad()
-    def sample(self, n_samples, timesteps, eta, generator, y=None, guidance_scale=1.0):
+    def sample(self, n_samples, timesteps, eta, generator, y=None, guidance_scale=1.0, order=1):
         """Reverse process from :math:`x_T \\sim \\mathcal N(0, I)` along decreasing ``timesteps``.
 
         One update covers both samplers of DDIM (Song et al. 2021, eq. 12): with
@@ -925,6 +925,13 @@ class GaussianDiffusion(nn.Module):
 
         ``eta = 1`` is DDPM's ancestral sampling (the posterior :math:`q(x_s|x_t,\\hat x_0)`, whose
         variance is :math:`\\tilde\\beta_t`); ``eta = 0`` is deterministic DDIM.
+
+        ``order = 2`` (with ``eta = 0``) is DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2): the
+        same update with :math:`\\hat x_0` replaced by its linear extrapolation in
+        :math:`\\lambda = \\log(\\sqrt{\\bar\\alpha}/\\sqrt{1-\\bar\\alpha})` from the
+        previous step's, :math:`D = (1 + \\tfrac{1}{2r})\\hat x_0 - \\tfrac{1}{2r}\\hat x_0'`,
+        :math:`r = h'/h` the ratio of the steps in :math:`\\lambda`: a second-order solver of the
+        probability-flow ODE that DDIM solves to first order, at the same network evaluations.
         """
         p = abar = self.alphas_cumprod  # dtype and device of the model
         x = torch.randn(
@@ -934,6 +941,8 @@ class GaussianDiffusion(nn.Module):
             dtype=p.dtype,
             device=p.device,
         )
+        lam = 0.5 * torch.log(abar / (1 - abar))  # log signal-to-noise ratio / 2, (T,)
+        x0_prev = h_prev = None
         for i, t in enumerate(timesteps):
             # 1. predicted noise and predicted clean sample at step t
             tt = torch.full((n_samples,), int(t), dtype=torch.int64, device=p.device)
@@ -945,7 +954,15 @@ class GaussianDiffusion(nn.Module):
             a_s = abar[timesteps[i + 1]] if i + 1 < len(timesteps) else torch.ones_like(a_t)
             x0 = (x - torch.sqrt(1 - a_t) * eps) / torch.sqrt(a_t)
             x0 = torch.maximum(torch.minimum(x0, self.clip_high), self.clip_low)
-            # the noise that the clipped x0 implies
+            last = i + 1 == len(timesteps)
+            h = None if last else lam[timesteps[i + 1]] - lam[t]
+            # 2M: x0 extrapolated from this step's and the previous one's (the last step, to
+            # alpha_bar = 1, stays first order)
+            x0_now = x0
+            if order == 2 and not last and x0_prev is not None:
+                x0 = x0 + (x0 - x0_prev) * h / (2 * h_prev)
+            x0_prev, h_prev = x0_now, h
+            # the noise that the (clipped, extrapolated) x0 implies
             eps = (x - torch.sqrt(a_t) * x0) / torch.sqrt(1 - a_t)
             # 2. noise level of this step (0 for DDIM), then the step itself
             sigma = eta * torch.sqrt((1 - a_s) / (1 - a_t) * (1 - a_t / a_s))
