@@ -45,7 +45,8 @@ MODELS = {
         hidden_layer_sizes=(256, 256),
         scaling="minmax",
         r1_penalty=1.0,
-        max_epochs=2 if QUICK else 200,
+        batch_size=32,
+        max_epochs=2 if QUICK else 300,
         random_state=0,
     ),
     "DiffusionModel": lambda: DiffusionModel(

@@ -12,6 +12,13 @@ Training alternates (1) a discriminator step that pushes :math:`D(x) \to 1` on r
 exactly when D rejects the fakes confidently, which is how training starts. Mode collapse, the
 notes' failure mode, is measurable: count the modes of a known mixture that the samples cover
 (``examples/compare_generators.py``).
+
+What makes the game converge on small data is the field's tool kit, each a parameter: an R1
+gradient penalty on D at the real data, an exponential moving average of G's weights for
+sampling, small batches (more steps of the game per epoch), and optionally spectral
+normalization, separate learning rates (TTUR), a cosine learning-rate schedule and D's minibatch
+standard deviation feature against collapse; ``scaling="minmax"`` gives G a ``tanh`` output on
+data mapped to [-1, 1] (images).
 """
 
 import numbers
@@ -52,8 +59,9 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     max_epochs : int, default=100
         Passes over the data per call to ``fit``; each batch makes one discriminator and one
         generator step.
-    batch_size : int, default=128
-        Mini-batch size (capped at ``n_samples``).
+    batch_size : int, default=64
+        Mini-batch size (capped at ``n_samples``). Each batch is one step of each player, so
+        on small data sets a smaller batch gives the game more steps per epoch.
     scaling : {"standard", "minmax"}, default="standard"
         The working range. ``"standard"``: each feature standardized, a linear generator
         output. ``"minmax"``: each feature mapped to [-1, 1] by the training data's range and
@@ -188,7 +196,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         *,
         hidden_layer_sizes=(64, 64),
         max_epochs=100,
-        batch_size=128,
+        batch_size=64,
         scaling="standard",
         lr=1e-3,
         lr_discriminator=None,
