@@ -40,6 +40,13 @@ def _alpha_and_margins(clf, X, y):
 MAX_ITER = 100_000
 
 
+def _has_free(alpha, C):
+    """Whether a multiplier is free, i.e. b unique: not within round-off of either bound (a
+    multiplier of 7e-18, at the parity test's @example, or of C - 1e-16, on drawn data whose
+    multipliers are all at C, leaves the interval of optimal b as wide as none)."""
+    return bool(np.any((alpha > 1e-12 * C) & (alpha < C * (1 - 1e-12))))
+
+
 def _fit_to_optimum(estimator, X, y):
     """Fit, or skip the draw where ``max_iter`` stopped the solver: the properties are about
     optima, and such a fit is none."""
@@ -136,9 +143,7 @@ def test_kernelsvc_dual_objective_and_predictions_match_svc(problem, X_test, C, 
     assert ours.dual_objective_[0] == pytest.approx(ref, rel=1e-4, abs=1e-6)
     f_ours, f_theirs = ours.decision_function(X_test), theirs.decision_function(X_test)
     alpha = np.abs(ours.dual_coef_[0])
-    # (a multiplier of round-off size, 7e-18 at the @example above, is at its bound: it leaves
-    # the interval of optimal b as wide as none)
-    if not np.any((alpha > 1e-12 * C) & (alpha < C)):
+    if not _has_free(alpha, C):
         # No free multiplier: the optimum only bounds b (both solvers take a point of the interval,
         # libsvm then also counts multipliers of 1e-17 as free), so compare sum_i y_i a_i K(x_i, x).
         f_ours, f_theirs = f_ours - ours.intercept_, f_theirs - theirs.intercept_
@@ -169,7 +174,7 @@ def test_kernelsvc_refit_on_support_vectors_gives_same_decision_function(
     sv = _fit_to_optimum(KernelSVC(**params), X[full.support_], y[full.support_])
     f_full, f_sv = full.decision_function(X_test), sv.decision_function(X_test)
     alpha = np.abs(full.dual_coef_[0])
-    if not np.any((alpha > 1e-12 * 2.0) & (alpha < 2.0)):
+    if not _has_free(alpha, 2.0):
         # No free multiplier: the optimum only bounds b, also by the margins of the points with
         # alpha = 0, which the refit drops (hypothesis found such: alternating labels on points
         # near 0, every multiplier at C), so compare sum_i y_i a_i K(x_i, x).
