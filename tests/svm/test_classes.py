@@ -34,9 +34,9 @@ def _alpha_and_margins(clf, X, y):
     return alpha, sign, sign * clf.decision_function(X)
 
 
-# Few enough pair updates to keep a draw fast, more than any converging draw needs: a few draws
-# (linear kernels on points hypothesis drew) take SMO, libsvm's as well, 10^7 to 10^8 of them to
-# a tol of 1e-6 or below.
+# Few enough pair updates to keep a draw fast, ten times what converging draws took at tol=1e-6:
+# a few draws (linear kernels on points hypothesis drew) take SMO, libsvm's as well, 10^7 to
+# 10^8 of them to a tol of 1e-6 or below.
 MAX_ITER = 100_000
 
 
