@@ -200,13 +200,16 @@ def test_diffusion_model_covers_the_ring_with_high_quality_samples():
     S = dm.sample(2000, random_state=0)
     assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
     ddpm = support_share(S, ring_centers(), 0.05)
-    assert ddpm >= 0.85
-    # DDIM with 20 of the 100 steps: 5x fewer network evaluations, every mode, but blurrier on
-    # modes this narrow (0.80 against DDPM's 0.92 when measured)
-    dm.set_params(sampler="ddim", n_sampling_steps=20)
-    S = dm.sample(2000, random_state=0)
-    assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
-    assert support_share(S, ring_centers(), 0.05) >= 0.75
+    assert ddpm >= 0.92
+    # 20 of the 100 steps: 5x fewer network evaluations, every mode, blurrier on modes this
+    # narrow; DPM-Solver++(2M) less so than DDIM (measured: DDPM 0.958, DDIM 0.863, 2M 0.909)
+    shares = {}
+    for sampler in ("ddim", "dpm-solver++"):
+        S = dm.set_params(sampler=sampler, n_sampling_steps=20).sample(2000, random_state=0)
+        assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
+        shares[sampler] = support_share(S, ring_centers(), 0.05)
+    assert shares["ddim"] >= 0.82
+    assert shares["dpm-solver++"] >= max(0.87, shares["ddim"] + 0.02)
 
 
 @pytest.mark.slow
