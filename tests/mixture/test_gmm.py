@@ -1,11 +1,13 @@
 """GMMEM: the EM guarantees of the notes, checked numerically, and agreement with scikit-learn."""
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from scipy.stats import multivariate_normal
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
@@ -18,6 +20,7 @@ COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
 
 
 def _random_problem(seed, n_samples, n_features, n_components):
+    """Clustered data for the example-based tests (the property tests draw theirs)."""
     rng = np.random.RandomState(seed)
     centers = rng.uniform(-5, 5, size=(n_components, n_features))
     labels = rng.randint(n_components, size=n_samples)
@@ -49,20 +52,25 @@ def _log_joint(gmm, X):
     )
 
 
-problems = st.tuples(
-    st.integers(0, 2**16),  # seed
-    st.integers(30, 80),  # n_samples
-    st.integers(1, 3),  # n_features
-    st.integers(1, 4),  # n_components
-    st.sampled_from(COVARIANCE_TYPES),
-)
+@st.composite
+def problems(draw):
+    """``(X, n_components, covariance_type, seed)``: clustered data drawn element by element
+    (centres, memberships, offsets and per-cluster scales), so that a failure shrinks to a few
+    simple points; the seed drives only the random initialization of EM."""
+    n, d, K = draw(st.integers(30, 80)), draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    floats = partial(st.floats, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    centers = draw(hnp.arrays(np.float64, (K, d), elements=floats(-5, 5)))
+    labels = draw(hnp.arrays(np.int64, n, elements=st.integers(0, K - 1)))
+    scales = draw(hnp.arrays(np.float64, (K, d), elements=floats(0.3, 2.0)))
+    offsets = draw(hnp.arrays(np.float64, (n, d), elements=floats(-3, 3)))
+    X = centers[labels] + offsets * scales[labels]
+    return X, K, draw(st.sampled_from(COVARIANCE_TYPES)), draw(st.integers(0, 2**16))
 
 
 @settings(max_examples=25, deadline=None)
-@given(problems)
+@given(problems())
 def test_gmmem_log_likelihood_never_decreases(problem):
-    seed, n, d, K, covariance_type = problem
-    X = _random_problem(seed, n, d, K)
+    X, K, covariance_type, seed = problem
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gmm = GMMEM(
@@ -75,18 +83,22 @@ def test_gmmem_log_likelihood_never_decreases(problem):
         ).fit(X)
     history = gmm.lower_bounds_
     assert len(history) == gmm.n_iter_ + 1
-    assert np.all(np.diff(history) >= -1e-10 * max(1.0, np.abs(history).max()))
+    # Round-off: a component that collapses onto repeated points has a variance near reg_covar,
+    # computed as E[x^2] - mu^2 to about eps * max x^2; its log-density then moves by that over
+    # reg_covar from one iteration to the next, while EM itself stands still.
+    resolution = 50 * np.finfo(float).eps * np.max(X**2) / gmm.reg_covar
+    assert np.all(np.diff(history) >= -1e-10 * max(1.0, np.abs(history).max()) - resolution)
     assert history[-1] == gmm.lower_bound_
     # the same quantity, summed in another order (BLAS threads, chunks): round-off only
     np.testing.assert_allclose(gmm.score(X), gmm.lower_bound_, rtol=1e-9, atol=1e-12)
 
 
 @settings(max_examples=25, deadline=None)
-@given(problems, st.integers(0, 2**16))
+@given(problems(), st.integers(0, 2**16))
 def test_gmmem_em_bound_holds_and_is_tight_at_the_posterior(problem, q_seed):
     # ln p(X|theta) = ELBO(q, theta) + sum_i KL(q_i || p(z | x_i, theta)) >= ELBO(q, theta).
-    seed, n, d, K, covariance_type = problem
-    X = _random_problem(seed, n, d, K)
+    X, K, covariance_type, seed = problem
+    n = len(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gmm = GMMEM(K, covariance_type=covariance_type, max_iter=3, random_state=seed).fit(X)
@@ -112,10 +124,10 @@ def test_gmmem_em_bound_holds_and_is_tight_at_the_posterior(problem, q_seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(problems)
+@given(problems())
 def test_gmmem_responsibilities_are_probability_rows_and_covariances_psd(problem):
-    seed, n, d, K, covariance_type = problem
-    X = _random_problem(seed, n, d, K)
+    X, K, covariance_type, seed = problem
+    n = len(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         gmm = GMMEM(K, covariance_type=covariance_type, random_state=seed).fit(X)
@@ -128,7 +140,7 @@ def test_gmmem_responsibilities_are_probability_rows_and_covariances_psd(problem
         assert is_psd(cov)
     if covariance_type == "full":
         for cov, prec in zip(gmm.covariances_, gmm.precisions_):
-            np.testing.assert_allclose(cov @ prec, np.eye(d), atol=1e-8)
+            np.testing.assert_allclose(cov @ prec, np.eye(X.shape[1]), atol=1e-8)
 
 
 def _same_start(X, K, covariance_type, seed=0):
