@@ -34,10 +34,10 @@ def _mi_by_definition(a, b, w):
 @settings(max_examples=40, deadline=None)
 @given(
     arrays(np.int64, st.tuples(st.integers(2, 40), st.integers(2, 4)), elements=st.integers(0, 2)),
-    st.integers(0, 2**31 - 1),
+    st.data(),
 )
-def test_pairwise_mutual_information_equals_its_definition(codes, seed):
-    weight = np.random.RandomState(seed).uniform(0.1, 2.0, len(codes))
+def test_pairwise_mutual_information_equals_its_definition(codes, data):
+    weight = data.draw(arrays(np.float64, len(codes), elements=st.floats(0.1, 2.0)))
     cards = [3] * codes.shape[1]
     mi = _pairwise(codes, cards, weight)
     for i, j in itertools.combinations(range(codes.shape[1]), 2):
