@@ -46,6 +46,7 @@ MODELS = {
         scaling="minmax",
         r1_penalty=1.0,
         batch_size=32,
+        adam_betas=(0.0, 0.99),
         max_epochs=2 if QUICK else 300,
         random_state=0,
     ),
