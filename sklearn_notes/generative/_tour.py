@@ -121,6 +121,7 @@ def _gan(quick):
         hidden_layer_sizes=(256, 256),
         scaling="minmax",
         r1_penalty=1.0,
+        adam_betas=(0.0, 0.99),
         max_epochs=30 if quick else 200,
         random_state=0,
     )

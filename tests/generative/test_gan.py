@@ -195,28 +195,32 @@ def test_gan_minmax_scaling_keeps_samples_inside_the_training_box():
 
 
 def _digits_gan(**params):
-    """The GAN of examples/plot_digits_generators.py, shorter: min-max scaling, R1 weight 1."""
-    return GAN(
+    """The GAN of examples/plot_digits_generators.py: min-max scaling, R1 weight 1, Adam betas
+    (0, 0.99), 32-sample batches, 300 epochs."""
+    settings = dict(
         latent_dim=16,
         hidden_layer_sizes=(256, 256),
         scaling="minmax",
         r1_penalty=1.0,
-        batch_size=128,
-        max_epochs=200,
+        adam_betas=(0.0, 0.99),
+        batch_size=32,
+        max_epochs=300,
         random_state=0,
-        **params,
     )
+    return GAN(**{**settings, **params})
 
 
 @pytest.mark.slow
-def test_gan_digits_cover_every_class_and_match_held_out_digits(read_digits):
+def test_gan_digits_reach_the_goals_with_the_examples_settings(read_digits):
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     gan = _digits_gan()
     scores = read_digits(gan)
-    # issue 12: every class >= 4 % of the samples (no collapse) and MMD^2 (0.3 x median) to the
-    # held-out digits <= 1.5 x GaussianMixture(40, "full")'s (0.0030) + 1e-3
+    # issue 12: reader confidence >= 0.85 (real held-out digits: about 0.91), every class >= 4 %
+    # of the samples (no collapse), MMD^2 (0.3 x median) to the held-out digits <= 1.5 x
+    # GaussianMixture(40, "full")'s (0.0030) + 1e-3
+    assert scores["confidence"] >= 0.85
     assert scores["min_class_share"] >= 0.04
     X, y = load_digits(return_X_y=True)
     _, X_test = train_test_split(X, test_size=0.25, stratify=y, random_state=0)
@@ -226,6 +230,7 @@ def test_gan_digits_cover_every_class_and_match_held_out_digits(read_digits):
 
 @pytest.mark.slow
 def test_gan_conditional_digits_are_read_as_the_requested_class(read_digits):
-    scores = read_digits(_digits_gan(), conditional=True)
+    # shorter than the example (128-sample batches, 200 epochs): the labels make it easy
+    scores = read_digits(_digits_gan(batch_size=128, max_epochs=200), conditional=True)
     assert scores["agreement"] >= 0.95  # issue 12's goal
     assert scores["confidence"] >= 0.85
