@@ -53,7 +53,7 @@ MODELS = {
     "DiffusionModel": lambda: DiffusionModel(
         n_steps=20 if QUICK else 200,
         hidden_layer_sizes=(256, 256, 256),
-        max_epochs=2 if QUICK else 150,
+        max_epochs=2 if QUICK else 800,
         random_state=0,
     ),
 }
