@@ -43,6 +43,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         Adam learning rate.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains; ``"auto"`` picks CUDA when available.
+    n_jobs : int, default=None
+        torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
+        small; threads cost more than they save on them), -1 all cores.
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False
@@ -101,6 +104,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         batch_size=128,
         lr=1e-3,
         device="cpu",
+        n_jobs=None,
         verbose=0,
         warm_start=False,
         random_state=None,
@@ -111,6 +115,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         self.batch_size = batch_size
         self.lr = lr
         self.device = device
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state

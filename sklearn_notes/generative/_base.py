@@ -69,6 +69,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         **TorchEstimator._parameter_constraints,
         "hidden_layer_sizes": ["array-like", Interval(numbers.Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
+        "n_jobs": [numbers.Integral, None],
     }
 
     # --- hooks ---------------------------------------------------------------------------------

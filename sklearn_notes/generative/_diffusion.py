@@ -81,6 +81,9 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         their class at some cost in diversity.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
+    n_jobs : int, default=None
+        torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
+        small; threads cost more than they save on them), -1 all cores.
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False
@@ -169,6 +172,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         ema_decay=0.999,
         guidance_scale=2.0,
         device="cpu",
+        n_jobs=None,
         verbose=0,
         warm_start=False,
         random_state=None,
@@ -184,6 +188,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         self.ema_decay = ema_decay
         self.guidance_scale = guidance_scale
         self.device = device
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state

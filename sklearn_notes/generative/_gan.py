@@ -102,6 +102,9 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         collapse. ``discriminate`` then judges X as one batch.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
+    n_jobs : int, default=None
+        torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
+        small; threads cost more than they save on them), -1 all cores.
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False
@@ -207,6 +210,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         r1_penalty=0.1,
         minibatch_std=False,
         device="cpu",
+        n_jobs=None,
         verbose=0,
         warm_start=False,
         random_state=None,
@@ -225,6 +229,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         self.r1_penalty = r1_penalty
         self.minibatch_std = minibatch_std
         self.device = device
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state

@@ -161,3 +161,24 @@ def test_generator_without_torch_names_the_extra():
         "    print(exc)\n"
     )
     assert "pip install 'sklearn-notes[deep]'" in _run(code)
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_generator_n_jobs_sets_the_torch_threads_of_fit_and_sample(cls, monkeypatch):
+    seen = []
+    original = torch.nn.Linear.forward
+
+    def spy(self, x):
+        seen.append(torch.get_num_threads())
+        return original(self, x)
+
+    monkeypatch.setattr(torch.nn.Linear, "forward", spy)
+    threads = torch.get_num_threads()
+    est = _make(cls, n_jobs=2, random_state=0).fit(X_IRIS)
+    if hasattr(est, "sample"):
+        est.sample(5, random_state=0)
+    assert len(seen) > 3 and set(seen) == {2}  # every network pass of fit and sample
+    assert torch.get_num_threads() == threads
+    seen.clear()
+    est.set_params(n_jobs=None).fit(X_IRIS)
+    assert len(seen) > 3 and set(seen) == {1}
