@@ -85,12 +85,12 @@ def test_torch_estimator_interrupted_fit_reraises_and_leaves_the_model_bit_ident
 
 def test_diffusion_model_diverged_refit_keeps_the_previous_model():
     dm = _make(DiffusionModel, random_state=0).fit(X_IRIS)
-    before, samples = pickle.dumps(dm), dm.sample(10, random_state=0)
+    params, before, samples = dm.get_params(), pickle.dumps(dm), dm.sample(10, random_state=0)
     with pytest.raises(ValueError, match="diverged"):
         dm.set_params(lr=1e30, max_epochs=5).fit(X_IRIS[:, :2])
     with pytest.raises(ValueError, match="rescale X"):
-        dm.set_params(lr=1e-3).fit(X_IRIS[:, :3] * 1e300)
-    dm.set_params(max_epochs=3)
+        dm.set_params(lr=params["lr"]).fit(X_IRIS[:, :3] * 1e300)
+    dm.set_params(**params)
     assert dm.n_features_in_ == 4
     assert pickle.dumps(dm) == before
     np.testing.assert_array_equal(dm.sample(10, random_state=0), samples)
