@@ -37,6 +37,14 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         Hidden widths of the encoder; the decoder mirrors them.
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when its loss (the
+        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
+        epochs, keeping the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
     batch_size : int, default=128
         Mini-batch size (capped at ``n_samples``).
     lr : float, default=1e-3
@@ -92,6 +100,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
 
     _parameter_constraints = {
         **BaseNeuralEstimator._parameter_constraints,
+        **BaseNeuralEstimator._training_constraints,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
@@ -105,6 +114,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         lr=1e-3,
         device="cpu",
         n_jobs=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         verbose=0,
         warm_start=False,
         random_state=None,
@@ -116,6 +128,9 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         self.lr = lr
         self.device = device
         self.n_jobs = n_jobs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state

@@ -67,6 +67,14 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         Hidden widths of the noise network :math:`\\varepsilon_\\theta`.
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when its loss (the
+        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
+        epochs, keeping the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
     batch_size : int, default=128
         Mini-batch size (capped at ``n_samples``).
     lr : float, default=3e-3
@@ -150,6 +158,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
 
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
+        **BaseGenerator._training_constraints,
         "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "beta_schedule": [StrOptions(set(BETA_SCHEDULES))],
         "sampler": [StrOptions({"ddpm", "ddim", "dpm-solver++"})],
@@ -173,6 +182,9 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         guidance_scale=2.0,
         device="cpu",
         n_jobs=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         verbose=0,
         warm_start=False,
         random_state=None,
@@ -189,6 +201,9 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         self.guidance_scale = guidance_scale
         self.device = device
         self.n_jobs = n_jobs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state

@@ -231,6 +231,15 @@ class GeneratorNet(QuickModeSwitch, NeuralNet):
         loss.backward()
         return {"loss": loss, "y_pred": y_pred, "parts": self.loss_parts(y_pred, Xi)}
 
+    def validation_step(self, batch, **fit_params):
+        # skorch's own would pass the labels as targets, not to ``infer``
+        self._set_training(False)
+        Xi, labels = batch_tensors(batch, self.device)
+        with torch.no_grad():
+            y_pred = self.infer(Xi) if labels is None else self.infer(Xi, y=labels)
+            loss = self.get_loss(y_pred, labels, X=Xi, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
     def loss_parts(self, y_pred, X):
         """Named parts of the loss to log per epoch (none by default)."""
         return {}

@@ -80,6 +80,14 @@ class VAE(
         the ELBO. Affects scoring only, not training.
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when its loss (the
+        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
+        epochs, keeping the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
     batch_size : int, default=64
         Mini-batch size (capped at ``n_samples``). Small batches give more steps per epoch,
         which the decoder's variance needs to shrink to the width of tight modes (on the ring
@@ -178,6 +186,7 @@ class VAE(
 
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
+        **BaseGenerator._training_constraints,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
@@ -201,6 +210,9 @@ class VAE(
         lr=1e-3,
         device="cpu",
         n_jobs=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
         verbose=0,
         warm_start=False,
         random_state=None,
@@ -217,6 +229,9 @@ class VAE(
         self.lr = lr
         self.device = device
         self.n_jobs = n_jobs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state

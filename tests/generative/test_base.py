@@ -182,3 +182,26 @@ def test_generator_n_jobs_sets_the_torch_threads_of_fit_and_sample(cls, monkeypa
     seen.clear()
     est.set_params(n_jobs=None).fit(X_IRIS)
     assert len(seen) > 3 and set(seen) == {1}
+
+
+@pytest.mark.parametrize("cls", [VAE, DiffusionModel, Autoencoder], ids=lambda c: c.__name__)
+def test_generator_early_stopping_holds_out_rows_and_stops(cls):
+    from sklearn.exceptions import ConvergenceWarning
+
+    est = cls(early_stopping=True, n_iter_no_change=3, max_epochs=300, random_state=0)
+    valid = np.asarray(est.fit(X_IRIS).history_["valid_loss"])
+    assert len(est.history_["loss"]) == len(valid) < 300  # stopped by the held-out loss
+    # stopped 3 epochs after the last improvement by more than the tolerance
+    assert valid[:-3].min() <= valid[-3:].min() + 1e-4
+    with pytest.warns(ConvergenceWarning, match="max_epochs"):
+        cls(early_stopping=True, max_epochs=2, random_state=0).fit(X_IRIS)
+    assert "valid_loss" not in cls(max_epochs=2, random_state=0).fit(X_IRIS).history_
+
+
+@pytest.mark.parametrize("cls", [VAE, DiffusionModel], ids=lambda c: c.__name__)
+def test_conditional_generator_early_stopping_validates_with_the_labels(cls):
+    y = load_iris().target
+    est = cls(early_stopping=True, n_iter_no_change=3, max_epochs=300, random_state=0)
+    est.fit(X_IRIS, y)
+    assert len(est.history_["valid_loss"]) < 300
+    assert est.sample(6, y=[0, 1, 2, 0, 1, 2], random_state=0).shape == (6, 4)
