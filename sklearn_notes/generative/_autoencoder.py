@@ -37,6 +37,15 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         Hidden widths of the encoder; the decoder mirrors them.
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
+    batch_size : int, default=128
+        Mini-batch size (capped at ``n_samples``).
+    lr : float, default=1e-3
+        Adam learning rate.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where torch trains; ``"auto"`` picks CUDA when available.
+    n_jobs : int, default=None
+        torch CPU threads for ``fit``, ``transform`` and scoring: None means 1 (the networks are
+        small; threads cost more than they save on them), -1 all cores.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data and stop when its loss (the
         training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
@@ -45,15 +54,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=10
         Epochs without improvement before early stopping.
-    batch_size : int, default=128
-        Mini-batch size (capped at ``n_samples``).
-    lr : float, default=1e-3
-        Adam learning rate.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where torch trains; ``"auto"`` picks CUDA when available.
-    n_jobs : int, default=None
-        torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
-        small; threads cost more than they save on them), -1 all cores.
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False

@@ -67,14 +67,6 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         Hidden widths of the noise network :math:`\\varepsilon_\\theta`.
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when its loss (the
-        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
-        epochs, keeping the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping.
     batch_size : int, default=128
         Mini-batch size (capped at ``n_samples``).
     lr : float, default=3e-3
@@ -92,6 +84,14 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
     n_jobs : int, default=None
         torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
         small; threads cost more than they save on them), -1 all cores.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when its loss (the
+        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
+        epochs, keeping the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before early stopping.
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False
