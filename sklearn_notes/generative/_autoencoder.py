@@ -19,11 +19,12 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
 
 from ..utils._torch import single_threaded
-from ._base import BaseNeuralEstimator, _scaled, import_nets
+from ._base import BaseNeuralEstimator, _scaled, import_nets, shared_parameter_docs
 
 __all__ = ["Autoencoder"]
 
 
+@shared_parameter_docs
 class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralEstimator):
     """Autoencoder for nonlinear dimensionality reduction, trained with skorch.
 
@@ -43,17 +44,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         Adam learning rate.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains; ``"auto"`` picks CUDA when available.
-    n_jobs : int, default=None
-        torch CPU threads for ``fit``, ``transform`` and scoring: None means 1 (the networks are
-        small; threads cost more than they save on them), -1 all cores.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when its loss (the
-        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
-        epochs, keeping the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping.
+    %(training_parameters)s
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False

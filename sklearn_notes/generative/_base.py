@@ -17,6 +17,8 @@ these hooks:
 
 import copy
 import numbers
+import re
+import textwrap
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
@@ -30,7 +32,7 @@ from ..utils._fit_guard import atomic_fit
 from ..utils._torch import MAX_SEED, import_torch, seed_from, uses_n_jobs
 from ..utils._torch_base import TorchEstimator, history_dict
 
-__all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets"]
+__all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets", "shared_parameter_docs"]
 
 
 def import_nets():
@@ -39,6 +41,33 @@ def import_nets():
     from . import _nets
 
     return _nets
+
+
+# The entries of the training parameters that the torch estimators share, written once.
+_TRAINING_PARAMETERS = """\
+n_jobs : int, default=None
+    torch CPU threads for ``fit`` and every other method: None means 1 (the networks are small;
+    threads cost more than they save on them), -1 all cores.
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data and stop when its loss (the training
+    objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change`` epochs,
+    keeping the weights of the best epoch.
+validation_fraction : float, default=0.1
+    Share of the training data held out for early stopping.
+n_iter_no_change : int, default=10
+    Epochs without improvement before early stopping.
+"""
+
+
+def shared_parameter_docs(cls):
+    """Class decorator: the docstring's ``%(training_parameters)s`` line becomes the shared
+    entries, at that line's indentation (docstrings are dedented by Python 3.13, not before)."""
+
+    def fill(match):
+        return textwrap.indent(_TRAINING_PARAMETERS, match.group(1))
+
+    cls.__doc__ = re.sub(r"^([ \t]*)%\(training_parameters\)s\n", fill, cls.__doc__, flags=re.M)
+    return cls
 
 
 class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):

@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._torch import single_threaded
-from ._base import BaseGenerator, import_nets
+from ._base import BaseGenerator, import_nets, shared_parameter_docs
 from ._conditional import ConditionalGeneratorMixin
 from ._schedules import BETA_SCHEDULES, bound_quadrature, sampling_timesteps
 
@@ -38,6 +38,7 @@ _MAX_BOUND_TERMS = 200
 _DDIM_DEFAULT_STEPS = 50
 
 
+@shared_parameter_docs
 class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
     """Denoising diffusion probabilistic model with DDPM and DDIM samplers, trained with skorch.
 
@@ -81,17 +82,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         their class at some cost in diversity.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
-    n_jobs : int, default=None
-        torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
-        small; threads cost more than they save on them), -1 all cores.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when its loss (the
-        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
-        epochs, keeping the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping.
+    %(training_parameters)s
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False

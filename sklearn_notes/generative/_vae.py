@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._torch import single_threaded
 from ._autoencoder import _check_codes
-from ._base import BaseGenerator, import_nets
+from ._base import BaseGenerator, import_nets, shared_parameter_docs
 from ._conditional import ConditionalGeneratorMixin
 
 __all__ = ["VAE"]
@@ -36,6 +36,7 @@ __all__ = ["VAE"]
 _SCORE_SEED = 0
 
 
+@shared_parameter_docs
 class VAE(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, ConditionalGeneratorMixin, BaseGenerator
 ):
@@ -89,17 +90,7 @@ class VAE(
         Adam learning rate.
     device : {"cpu", "cuda", "auto"}, default="cpu"
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
-    n_jobs : int, default=None
-        torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
-        small; threads cost more than they save on them), -1 all cores.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when its loss (the
-        training objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change``
-        epochs, keeping the weights of the best epoch.
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping.
+    %(training_parameters)s
     verbose : int, default=0
         0: silent; >= 1: skorch's per-epoch table and a progress bar.
     warm_start : bool, default=False
