@@ -263,7 +263,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         import torch
 
         if self.lr_schedule == "cosine":
-            decay = ("lr_decay", nets.GANCosineDecay())
+            decay = ("lr_decay", nets.CosineDecay())
             common = dict(common, callbacks=[*(common["callbacks"] or []), decay])
         betas = tuple(float(b) for b in self.adam_betas)
         return nets.GANNet(

@@ -33,7 +33,6 @@ __all__ = [
     "EMA",
     "EMAUpdate",
     "EpsilonNet",
-    "GANCosineDecay",
     "GANNet",
     "GaussianDiffusion",
     "Generator",
@@ -115,7 +114,8 @@ class LossMonitor(Callback):
 
 
 class CosineDecay(Callback):
-    """Anneal every optimizer's lr from ``net.lr`` to 0 along a half cosine over one ``fit`` call.
+    """Anneal every optimizer's lr from its starting value (:meth:`GeneratorNet.initial_lr`) to 0
+    along a half cosine over one ``fit`` call.
 
     Each call (including a warm-started one) starts again from ``net.lr``, unlike a scheduler
     keyed to the global step count, whose cosine would climb back up after the first call.
@@ -129,8 +129,9 @@ class CosineDecay(Callback):
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         if not training:
             return
-        lr = 0.5 * net.lr * (1.0 + math.cos(math.pi * self.step_ / self.total_))
+        cosine = math.cos(math.pi * self.step_ / self.total_)
         for name in net._optimizers:
+            lr = 0.5 * net.initial_lr(name) * (1.0 + cosine)
             for group in getattr(net, name + "_").param_groups:
                 group["lr"] = lr
         self.step_ += 1
@@ -230,6 +231,10 @@ class GeneratorNet(QuickModeSwitch, NeuralNet):
         loss = self.get_loss(y_pred, labels, X=Xi, training=True)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred, "parts": self.loss_parts(y_pred, Xi)}
+
+    def initial_lr(self, optimizer_name):
+        """Starting lr of the optimizer ``optimizer_name`` (every one starts at ``lr`` here)."""
+        return self.lr
 
     def validation_step(self, batch, **fit_params):
         # skorch's own would pass the labels as targets, not to ``infer``
@@ -649,21 +654,6 @@ class Discriminator(nn.Module):
         return self.head(h).squeeze(-1)
 
 
-class GANCosineDecay(CosineDecay):
-    """:class:`CosineDecay` for two optimizers with their own learning rates (TTUR): each is
-    annealed from its own starting value, the discriminator's from ``lr_discriminator``."""
-
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        if not training:
-            return
-        factor = 0.5 * (1.0 + math.cos(math.pi * self.step_ / self.total_))
-        lr_d = net.lr if net.lr_d is None else net.lr_d
-        for name, lr in (("optimizer_", net.lr), ("optimizer_discriminator_", lr_d)):
-            for group in getattr(net, name).param_groups:
-                group["lr"] = factor * lr
-        self.step_ += 1
-
-
 class GANNet(GeneratorNet):
     """GAN: ``module_`` is the generator, ``discriminator_`` the second module, each with its own
     optimizer (``optimizer_`` at ``lr`` and ``optimizer_discriminator_`` at ``lr_d``, None: the
@@ -684,6 +674,12 @@ class GANNet(GeneratorNet):
         self.optimizer_discriminator = optimizer_discriminator
         self.lr_d = lr_d
         self.r1_penalty = r1_penalty
+
+    def initial_lr(self, optimizer_name):
+        """Starting lr of an optimizer (TTUR: the discriminator's is ``lr_d`` when set)."""
+        if optimizer_name == "optimizer_discriminator" and self.lr_d is not None:
+            return self.lr_d
+        return self.lr
 
     def initialize_module(self):
         super().initialize_module()
