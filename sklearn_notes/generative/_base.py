@@ -23,7 +23,7 @@ from abc import ABCMeta, abstractmethod
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -193,6 +193,13 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
 
     def _check_params(self):
         """Model-specific checks that the parameter constraints cannot express."""
+
+    def _log_jacobian(self):
+        """``log |d x_scaled / d x|`` of the per-feature affine scaling: a log-density of the
+        scaled data plus this is one of the user's x."""
+        log_scale = np.sum(np.log(self.scaler_.scale_))
+        # MinMaxScaler multiplies by scale_, StandardScaler divides by it
+        return log_scale if isinstance(self.scaler_, MinMaxScaler) else -log_scale
 
     # --- helpers -------------------------------------------------------------------------------
 

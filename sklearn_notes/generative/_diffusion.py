@@ -267,7 +267,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         noise = nets.row_normal(X, len(steps) + 1, X.shape[1], _SCORE_SEED, x0.dtype, x0.device)
         with torch.no_grad():
             bound = nets.as_numpy(module.variational_bound(x0, steps, weights, noise))
-        scores = -bound - np.sum(np.log(self.scaler_.scale_))
+        scores = -bound + self._log_jacobian()
         return nets.finite_scores(scores, X, type(self).__name__)
 
     @single_threaded

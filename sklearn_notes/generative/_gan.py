@@ -341,12 +341,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         X = self._validate(X)
         fake = self.scaler_.transform(self.sample(_N_PARZEN, random_state=_SCORE_SEED))
         kde = KernelDensity(bandwidth="scott").fit(fake)
-        # log |d x_scaled / d x|: the scaling is per-feature affine
-        scale = self.scaler_.scale_
-        log_jacobian = np.sum(
-            np.log(scale if isinstance(self.scaler_, MinMaxScaler) else 1 / scale)
-        )
-        scores = kde.score_samples(self.scaler_.transform(X)) + log_jacobian
+        scores = kde.score_samples(self.scaler_.transform(X)) + self._log_jacobian()
         return import_nets().finite_scores(scores, X, type(self).__name__)
 
     @single_threaded

@@ -320,8 +320,7 @@ class VAE(
         with torch.no_grad():
             bound = nets.as_numpy(nets.importance_weighted_bound(module, Xs, eps))
         if self.likelihood == "gaussian":
-            # density of the user's x = density of the standardized x / prod(scale)
-            bound -= np.sum(np.log(self.scaler_.scale_))
+            bound += self._log_jacobian()
         return nets.finite_scores(bound, X, type(self).__name__)
 
     @single_threaded
