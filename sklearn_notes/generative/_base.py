@@ -50,8 +50,8 @@ n_jobs : int, default=None
     threads cost more than they save on them), -1 all cores.
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data and stop when its loss (the training
-    objective on held-out rows) has not improved by 1e-4 for ``n_iter_no_change`` epochs,
-    keeping the weights of the best epoch.
+    objective on held-out rows, with the same random draws every epoch) has not improved by
+    1e-4 for ``n_iter_no_change`` epochs, keeping the weights of the best epoch.
 validation_fraction : float, default=0.1
     Share of the training data held out for early stopping.
 n_iter_no_change : int, default=10

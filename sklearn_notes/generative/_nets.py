@@ -64,6 +64,9 @@ __all__ = [
     "timestep_embedding",
 ]
 
+#: Seed of the random draws (noise levels, noise, dropped labels) of the held-out loss.
+_VALID_SEED = 0
+
 
 # --- building blocks ---------------------------------------------------------------------------
 
@@ -235,6 +238,19 @@ class GeneratorNet(QuickModeSwitch, NeuralNet):
     def initial_lr(self, optimizer_name):
         """Starting lr of the optimizer ``optimizer_name`` (every one starts at ``lr`` here)."""
         return self.lr
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if training or iterator is None:
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+        # The held-out loss is a Monte-Carlo estimate (the diffusion model's t and epsilon, the
+        # VAE's z). Drawn afresh each epoch its noise, on a small held-out set, is larger than an
+        # epoch's progress and decides early stopping; the same draws every epoch (the held-out
+        # batches come in a fixed order) leave only the model's change. The global stream is
+        # forked, so validating does not shift the training draws either.
+        devices = [] if torch.device(self.device).type == "cpu" else None
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(_VALID_SEED)
+            return super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
 
     def validation_step(self, batch, **fit_params):
         # skorch's own would pass the labels as targets, not to ``infer``
