@@ -11,6 +11,12 @@ kept, since the machine is shared.
 
 Usage: ``python benchmarks/bench_generative.py [--quick]``. Exit status 1 if an overhead exceeds
 15 %.
+
+``--quality [--sets ring moons "swiss roll" digits] [--models ...] [--epochs 300]`` measures sample
+quality instead, beside the classical samplers and the metrics' controls: the three 2-D sets
+(``KernelDensity`` with a cross-validated bandwidth as the reference) and the digits (a reader
+classifier fitted on the training split, ``GaussianMixture(40, "full")`` as the reference); exit
+status 1 if a goal of issue 12 is missed.
 """
 
 import argparse
@@ -280,6 +286,100 @@ def quality(epochs, n, seed=0, names=None, sets=None):
     return missed
 
 
+# Digits (issue 12): a reader fitted on the training split only reads 500 samples; goals for the
+# diffusion model and the GAN: confidence >= 0.85, every class >= 4 % of the samples, MMD^2 (0.3 x
+# median) to the held-out digits <= 1.5 x GaussianMixture(40, "full")'s + 1e-3, and, fitted with
+# the labels, >= 95 % of the samples read as the class asked for.
+
+DIGITS_GOALS = {"confidence": 0.85, "min_class_share": 0.04, "agreement": 0.95}
+DIGITS_MMD = (1.5, 1e-3)
+
+
+def _digits_models(epochs, seed):
+    """name -> factory: each generator at its defaults, and the settings of the digits example."""
+    return {
+        "DiffusionModel": lambda: DiffusionModel(max_epochs=epochs, random_state=seed),
+        "DiffusionModel (example)": lambda: DiffusionModel(
+            n_steps=200, hidden_layer_sizes=(256, 256, 256), max_epochs=epochs, random_state=seed
+        ),
+        "GAN": lambda: GAN(max_epochs=epochs, random_state=seed),
+        "GAN (example)": lambda: GAN(
+            latent_dim=16,
+            hidden_layer_sizes=(256, 256),
+            scaling="minmax",
+            r1_penalty=1.0,
+            batch_size=32,
+            adam_betas=(0.0, 0.99),
+            max_epochs=epochs,
+            random_state=seed,
+        ),
+    }
+
+
+def digits_quality(epochs, seed=0, names=None, n_samples=500):
+    """Print the digits table (reader confidence, rarest class, MMD^2, agreement); return the
+    goals missed."""
+    from sklearn.mixture import GaussianMixture
+    from sklearn.model_selection import train_test_split
+
+    from sklearn_notes.generative import (
+        control_samples,
+        fit_reader,
+        multiscale_mmd2,
+        reader_scores,
+    )
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, _ = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=seed
+    )
+    reader = fit_reader(X_train, y_train)
+    requested = np.arange(n_samples) % 10
+
+    def row(name, S, asked=None):
+        S = np.clip(S, 0, 16)  # the reader's pixel range
+        scores = reader_scores(reader, S, y=asked)
+        scores["mmd2"] = multiscale_mmd2(X_test, S, scales=(0.3,))[0.3]
+        agreement = f"{scores['agreement']:>11.3f}" if asked is not None else ""
+        print(
+            f"  {name:<38}{scores['confidence']:>8.3f}{scores['min_class_share']:>9.3f}"
+            f"{scores['mmd2']:>+10.4f}{agreement}",
+            flush=True,
+        )
+        return scores
+
+    print(f"\ndigits: {len(X_train)} training / {len(X_test)} held-out, {n_samples} samples")
+    print(f"  {'samples':<38}{'reader':>8}{'rarest':>9}{'MMD^2':>10}{'agreement':>11}")
+    row("control: real held-out digits", X_test)
+    for kind, S in control_samples(X_train, n_samples, random_state=seed).items():
+        row(f"control: {kind}", S)
+    gmm = GaussianMixture(40, covariance_type="full", random_state=seed).fit(X_train)
+    mmd_limit = (
+        DIGITS_MMD[0] * row('GaussianMixture(40, "full")', gmm.sample(n_samples)[0])["mmd2"]
+        + DIGITS_MMD[1]
+    )
+    missed = []
+    for name, make in _digits_models(epochs, seed).items():
+        if names and name.split(" (")[0] not in names:
+            continue
+        start = time.perf_counter()
+        scores = row(name, make().fit(X_train).sample(n_samples, random_state=seed))
+        conditional = make().fit(X_train, y_train).sample(n_samples, random_state=seed, y=requested)
+        cond = row(f"{name}, fit(X, y)", conditional, requested)
+        print(f"  {'':<38}fit and sample {time.perf_counter() - start:.0f} s")
+        failed = [k for k in ("confidence", "min_class_share") if scores[k] < DIGITS_GOALS[k]]
+        failed += ["mmd2"] if scores["mmd2"] > mmd_limit else []
+        failed += ["agreement"] if cond["agreement"] < DIGITS_GOALS["agreement"] else []
+        if failed:
+            missed.append(f"digits/{name}: {', '.join(failed)}")
+    print(
+        f"  goals: reader >= {DIGITS_GOALS['confidence']}, rarest >= "
+        f"{DIGITS_GOALS['min_class_share']}, MMD^2 <= {mmd_limit:.4f}, agreement >= "
+        f"{DIGITS_GOALS['agreement']}"
+    )
+    return missed
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and repeats")
@@ -287,11 +387,21 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=300, help="--quality: max_epochs")
     parser.add_argument("--n", type=int, default=2000, help="--quality: training points")
     parser.add_argument("--models", nargs="*", help="--quality: only these generators")
-    parser.add_argument("--sets", nargs="*", help="--quality: only these data sets")
+    parser.add_argument(
+        "--sets",
+        nargs="*",
+        help="--quality: only these data sets (ring, moons, swiss roll, digits)",
+    )
     args = parser.parse_args(argv)
     if args.quality:
         epochs, n = (5, 300) if args.quick else (args.epochs, args.n)
-        missed = quality(epochs, n, names=args.models, sets=args.sets)
+        missed = []
+        if not args.sets or set(args.sets) - {"digits"}:
+            missed += quality(epochs, n, names=args.models, sets=args.sets)
+        if not args.sets or "digits" in args.sets:
+            missed += digits_quality(
+                epochs, names=args.models, n_samples=100 if args.quick else 500
+            )
         print(f"\ngoals missed: {missed or 'none'}")
         return 1 if missed else 0
     torch.set_num_threads(1)

@@ -19,14 +19,24 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
-#: Benchmark name -> (title, arguments of a full run). ``--quick`` is added for a quick page.
+#: Section name -> (script ``bench_<script>.py``, title, arguments of a full run). ``--quick`` is
+#: added for a quick page.
 BENCHMARKS = {
-    "linear": ("Linear models: RidgeGD, LassoGD, LogisticRegressionGD", []),
-    "svc": ("KernelSVC against libsvm's SVC", []),
-    "neural_network": ("Perceptron and MLP against scikit-learn's", []),
-    "bayes": ("DAG, BayesNet and GaussianNB against networkx, pgmpy and scikit-learn", []),
-    "mixture": ("GMMEM and KMeansEM against GaussianMixture and KMeans", []),
-    "generative": ("Generators: training throughput against a bare torch loop", []),
+    "linear": ("linear", "Linear models: RidgeGD, LassoGD, LogisticRegressionGD", []),
+    "svc": ("svc", "KernelSVC against libsvm's SVC", []),
+    "neural_network": ("neural_network", "Perceptron and MLP against scikit-learn's", []),
+    "bayes": (
+        "bayes",
+        "DAG, BayesNet and GaussianNB against networkx, pgmpy and scikit-learn",
+        [],
+    ),
+    "mixture": ("mixture", "GMMEM and KMeansEM against GaussianMixture and KMeans", []),
+    "generative": ("generative", "Generators: training throughput against a bare torch loop", []),
+    "generative_quality": (
+        "generative",
+        "Generators: sample quality beside KernelDensity, GaussianMixture and the controls",
+        ["--quality"],
+    ),
 }
 
 
@@ -48,8 +58,8 @@ def _versions():
 
 def run(name, quick, timeout):
     """Run one benchmark script; return (command line, exit status, output)."""
-    title, args = BENCHMARKS[name]
-    cmd = [sys.executable, str(HERE / f"bench_{name}.py"), *args, *(["--quick"] if quick else [])]
+    script, _, args = BENCHMARKS[name]
+    cmd = [sys.executable, str(HERE / f"bench_{script}.py"), *args, *(["--quick"] if quick else [])]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     try:
         done = subprocess.run(
@@ -58,7 +68,7 @@ def run(name, quick, timeout):
         status, output = done.returncode, done.stdout + done.stderr
     except subprocess.TimeoutExpired as exc:
         status, output = "timeout", (exc.stdout or b"").decode(errors="replace")
-    shown = " ".join(["python", f"benchmarks/bench_{name}.py", *cmd[2:]])
+    shown = " ".join(["python", f"benchmarks/bench_{script}.py", *cmd[2:]])
     return shown, status, output
 
 
@@ -76,7 +86,7 @@ def _sections(text):
 
 def section(name, cmd, status, output, quick):
     """One benchmark's section: title, command, date and machine, the output as printed."""
-    title = BENCHMARKS[name][0]
+    title = BENCHMARKS[name][1]
     today = datetime.date.today().isoformat()
     lines = [f".. benchmark: {name}", "", title, "-" * len(title), ""]
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
@@ -119,7 +129,7 @@ def main(argv=None):
     out = Path(args.out)
     sections = _sections(out.read_text(encoding="utf-8")) if args.only and out.exists() else {}
     for name in args.only or BENCHMARKS:
-        print(f"running bench_{name}.py ...", flush=True)
+        print(f"running {name} ...", flush=True)
         cmd, status, output = run(name, args.quick, args.timeout)
         print(output, flush=True)
         sections[name] = section(name, cmd, status, output, args.quick)
