@@ -296,24 +296,18 @@ DIGITS_MMD = (1.5, 1e-3)
 
 
 def _digits_models(epochs, seed):
-    """name -> factory: each generator at its defaults, and the settings of the digits example."""
-    return {
-        "DiffusionModel": lambda: DiffusionModel(max_epochs=epochs, random_state=seed),
-        "DiffusionModel (example)": lambda: DiffusionModel(
-            n_steps=200, hidden_layer_sizes=(256, 256, 256), max_epochs=epochs, random_state=seed
-        ),
-        "GAN": lambda: GAN(max_epochs=epochs, random_state=seed),
-        "GAN (example)": lambda: GAN(
-            latent_dim=16,
-            hidden_layer_sizes=(256, 256),
-            scaling="minmax",
-            r1_penalty=1.0,
-            batch_size=32,
-            adam_betas=(0.0, 0.99),
-            max_epochs=epochs,
-            random_state=seed,
-        ),
-    }
+    """name -> factory: each generator at its defaults (but ``max_epochs``), and with the settings
+    of the digits example (``DIGITS_SETTINGS``, its own epochs)."""
+    from sklearn_notes.generative._tour import DIGITS_SETTINGS
+
+    models = {}
+    for cls in (DiffusionModel, GAN):
+        name = cls.__name__
+        models[name] = lambda cls=cls: cls(max_epochs=epochs, random_state=seed)
+        models[f"{name} (example)"] = lambda cls=cls, name=name: cls(
+            random_state=seed, **DIGITS_SETTINGS[name]
+        )
+    return models
 
 
 def digits_quality(epochs, seed=0, names=None, n_samples=500):

@@ -25,38 +25,25 @@ from sklearn.model_selection import train_test_split
 
 from sklearn_notes import GAN, VAE, DiffusionModel
 from sklearn_notes.generative import control_samples, fit_reader, multiscale_mmd2, reader_scores
-from sklearn_notes.generative._tour import digit_tiles
+from sklearn_notes.generative._tour import DIGITS_SETTINGS, digit_tiles
 from sklearn_notes.utils._examples import quick_mode, save_figure
 
 QUICK = quick_mode()
 N_SAMPLES = 100 if QUICK else 500
 
-# Settings that give good models on the digits (quick mode: 2 epochs each).
-MODELS = {
-    "VAE": lambda: VAE(
-        latent_dim=8,
-        likelihood="bernoulli",
-        hidden_layer_sizes=(256, 128),
-        max_epochs=2 if QUICK else 100,
-        random_state=0,
-    ),
-    "GAN": lambda: GAN(
-        latent_dim=16,
-        hidden_layer_sizes=(256, 256),
-        scaling="minmax",
-        r1_penalty=1.0,
-        batch_size=32,
-        adam_betas=(0.0, 0.99),
-        max_epochs=2 if QUICK else 300,
-        random_state=0,
-    ),
-    "DiffusionModel": lambda: DiffusionModel(
-        n_steps=20 if QUICK else 200,
-        hidden_layer_sizes=(256, 256, 256),
-        max_epochs=2 if QUICK else 800,
-        random_state=0,
-    ),
-}
+
+def make(cls):
+    """``cls`` with the settings that reach the digits goals (quick mode: 2 epochs, and 20 steps
+    of diffusion)."""
+    params = dict(DIGITS_SETTINGS[cls.__name__], random_state=0)
+    if QUICK:
+        params["max_epochs"] = 2
+        if "n_steps" in params:
+            params["n_steps"] = 20
+    return cls(**params)
+
+
+MODELS = {cls.__name__: (lambda cls=cls: make(cls)) for cls in (VAE, GAN, DiffusionModel)}
 
 
 def report(name, S, reader, X_test, requested=None):

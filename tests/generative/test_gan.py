@@ -12,6 +12,7 @@ from sklearn_notes.generative import (
     ring_centers,
     support_share,
 )
+from sklearn_notes.generative._tour import DIGITS_SETTINGS
 
 torch = pytest.importorskip("torch")
 
@@ -195,19 +196,8 @@ def test_gan_minmax_scaling_keeps_samples_inside_the_training_box():
 
 
 def _digits_gan(**params):
-    """The GAN of examples/plot_digits_generators.py: min-max scaling, R1 weight 1, Adam betas
-    (0, 0.99), 32-sample batches, 300 epochs."""
-    settings = dict(
-        latent_dim=16,
-        hidden_layer_sizes=(256, 256),
-        scaling="minmax",
-        r1_penalty=1.0,
-        adam_betas=(0.0, 0.99),
-        batch_size=32,
-        max_epochs=300,
-        random_state=0,
-    )
-    return GAN(**{**settings, **params})
+    """The GAN of examples/plot_digits_generators.py."""
+    return GAN(**{**DIGITS_SETTINGS["GAN"], "random_state": 0, **params})
 
 
 @pytest.mark.slow
