@@ -433,10 +433,12 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 sol.objective,
             )
         if np.any(violation >= self.tol):
+            # max_iter=-1 is not "unbounded": the solver caps it as libsvm does
+            cap = "" if self.max_iter >= 0 else ", capped at max(10**7, 100 n_samples)"
             warnings.warn(
-                f"KernelSVC stopped at max_iter={self.max_iter} pair updates before reaching "
-                f"tol={self.tol} (largest KKT violation {violation.max():.3g}); increase max_iter "
-                "or scale the data.",
+                f"KernelSVC stopped after {int(n_iter.max())} pair updates (max_iter={self.max_iter}"
+                f"{cap}) before reaching tol={self.tol} (largest KKT violation "
+                f"{violation.max():.3g}); increase max_iter or scale the data.",
                 ConvergenceWarning,
                 stacklevel=2,
             )

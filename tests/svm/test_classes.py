@@ -349,7 +349,7 @@ def test_kernelsvc_probability_is_platt_scaling_with_internal_cv():
 
 def test_kernelsvc_max_iter_warns():
     X, y = _binary_problem(5, 200)
-    with pytest.warns(ConvergenceWarning, match="max_iter"):
+    with pytest.warns(ConvergenceWarning, match=r"after [0-3] pair updates \(max_iter=3\)"):
         clf = KernelSVC(max_iter=3).fit(X, y)
     assert clf.n_iter_[0] <= 3 and clf.kkt_violation_[0] >= clf.tol
 
