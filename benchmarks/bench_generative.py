@@ -289,7 +289,8 @@ def quality(epochs, n, seed=0, names=None, sets=None):
 # Digits (issue 12): a reader fitted on the training split only reads 500 samples; goals for the
 # diffusion model and the GAN: confidence >= 0.85, every class >= 4 % of the samples, MMD^2 (0.3 x
 # median) to the held-out digits <= 1.5 x GaussianMixture(40, "full")'s + 1e-3, and, fitted with
-# the labels, >= 95 % of the samples read as the class asked for.
+# the labels, >= 95 % of the samples read as the class asked for. The VAE's rows are printed for
+# the notes' comparison of the three generators.
 
 DIGITS_GOALS = {"confidence": 0.85, "min_class_share": 0.04, "agreement": 0.95}
 DIGITS_MMD = (1.5, 1e-3)
@@ -301,7 +302,7 @@ def _digits_models(epochs, seed):
     from sklearn_notes.generative._tour import DIGITS_SETTINGS
 
     models = {}
-    for cls in (DiffusionModel, GAN):
+    for cls in (DiffusionModel, GAN, VAE):
         name = cls.__name__
         models[name] = lambda cls=cls: cls(max_epochs=epochs, random_state=seed)
         models[f"{name} (example)"] = lambda cls=cls, name=name: cls(
@@ -361,6 +362,8 @@ def digits_quality(epochs, seed=0, names=None, n_samples=500):
         conditional = make().fit(X_train, y_train).sample(n_samples, random_state=seed, y=requested)
         cond = row(f"{name}, fit(X, y)", conditional, requested)
         print(f"  {'':<38}fit and sample {time.perf_counter() - start:.0f} s")
+        if name.startswith("VAE"):  # for the notes' comparison: the goals are DM's and GAN's
+            continue
         failed = [k for k in ("confidence", "min_class_share") if scores[k] < DIGITS_GOALS[k]]
         failed += ["mmd2"] if scores["mmd2"] > mmd_limit else []
         failed += ["agreement"] if cond["agreement"] < DIGITS_GOALS["agreement"] else []

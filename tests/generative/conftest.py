@@ -8,25 +8,29 @@ def read_digits():
     """Fit a generator on the training split of the digits and read 500 of its samples with a
     classifier fitted on the same split only.
 
-    Returns a function ``(model, conditional=False) -> reader_scores dict``; with
+    Returns a function ``(model, conditional=False) -> reader_scores dict`` with also
+    ``"mmd2"``, the squared MMD (0.3 x median) of the samples to the held-out digits; with
     ``conditional`` the model is fitted with the labels and asked for 50 samples of each class.
     """
     import numpy as np
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    from sklearn_notes.generative import fit_reader, reader_scores
+    from sklearn_notes.generative import fit_reader, multiscale_mmd2, reader_scores
 
     X, y = load_digits(return_X_y=True)
-    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
     reader = fit_reader(X_train, y_train)
 
     def read(model, conditional=False):
+        requested = np.arange(500) % 10 if conditional else None
         if conditional:
-            requested = np.arange(500) % 10
             S = model.fit(X_train, y_train).sample(500, random_state=0, y=requested)
-            return reader_scores(reader, np.clip(S, 0, 16), y=requested)
-        S = model.fit(X_train).sample(500, random_state=0)
-        return reader_scores(reader, np.clip(S, 0, 16))
+        else:
+            S = model.fit(X_train).sample(500, random_state=0)
+        S = np.clip(S, 0, 16)  # the reader's pixel range
+        scores = reader_scores(reader, S, y=requested)
+        scores["mmd2"] = multiscale_mmd2(X_test, S, scales=(0.3,))[0.3]
+        return scores
 
     return read

@@ -202,20 +202,13 @@ def _digits_gan(**params):
 
 @pytest.mark.slow
 def test_gan_digits_reach_the_goals_with_the_examples_settings(read_digits):
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    gan = _digits_gan()
-    scores = read_digits(gan)
+    scores = read_digits(_digits_gan())
     # issue 12: reader confidence >= 0.85 (real held-out digits: about 0.91), every class >= 4 %
     # of the samples (no collapse), MMD^2 (0.3 x median) to the held-out digits <= 1.5 x
     # GaussianMixture(40, "full")'s (0.0030) + 1e-3
     assert scores["confidence"] >= 0.85
     assert scores["min_class_share"] >= 0.04
-    X, y = load_digits(return_X_y=True)
-    _, X_test = train_test_split(X, test_size=0.25, stratify=y, random_state=0)
-    S = np.clip(gan.sample(500, random_state=0), 0, 16)
-    assert multiscale_mmd2(X_test, S, scales=(0.3,))[0.3] <= 1.5 * 0.0030 + 1e-3
+    assert scores["mmd2"] <= 1.5 * 0.0030 + 1e-3
 
 
 @pytest.mark.slow
