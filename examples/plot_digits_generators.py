@@ -43,9 +43,6 @@ def make(cls):
     return cls(**params)
 
 
-MODELS = {cls.__name__: (lambda cls=cls: make(cls)) for cls in (VAE, GAN, DiffusionModel)}
-
-
 def report(name, S, reader, X_test, requested=None):
     S = np.clip(S, 0, 16)
     scores = reader_scores(reader, S, y=requested)
@@ -78,14 +75,15 @@ def main():
 
     grids = {"real digits": X_test[:100]}
     requested = np.arange(N_SAMPLES) % 10
-    for name, make in MODELS.items():
+    for cls in (VAE, GAN, DiffusionModel):
+        name = cls.__name__
         start = time.perf_counter()
-        model = make().fit(X_train)
+        model = make(cls).fit(X_train)
         fit_s = time.perf_counter() - start
         S = model.sample(N_SAMPLES, random_state=0)
         report(f"{name} (fit {fit_s:.0f} s)", S, reader, X_test)
         grids[name] = S[:100]
-        conditional = make().fit(X_train, y_train)
+        conditional = make(cls).fit(X_train, y_train)
         S = conditional.sample(N_SAMPLES, random_state=0, y=requested)
         report(f"{name}, fit(X, y), sample(y=...)", S, reader, X_test, requested)
         grids[f"{name}, one class per row"] = S[:100].reshape(10, 10, 64).transpose(1, 0, 2)
