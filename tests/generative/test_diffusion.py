@@ -14,7 +14,7 @@ from sklearn_notes.generative._schedules import (
     linear_beta_schedule,
     sampling_timesteps,
 )
-from sklearn_notes.generative._tour import DIGITS_SETTINGS
+from tests.generative._digits import assert_digits_goals, digits_model
 
 torch = pytest.importorskip("torch")
 nets = pytest.importorskip("sklearn_notes.generative._nets")
@@ -255,26 +255,16 @@ def test_diffusion_model_grid_search_picks_the_longer_chain_on_gaussian_data():
     assert true_ll - 2.5 < search.best_score_ < true_ll + 0.1
 
 
-def _digits_diffusion(**params):
-    """The diffusion model of examples/plot_digits_generators.py."""
-    return DiffusionModel(**{**DIGITS_SETTINGS["DiffusionModel"], "random_state": 0, **params})
-
-
 @pytest.mark.slow
 def test_diffusion_model_digits_reach_the_goals_with_the_examples_settings(read_digits):
-    scores = read_digits(_digits_diffusion())
-    # issue 12: reader confidence >= 0.85 (real held-out digits: about 0.91), every class >= 4 %
-    # of the samples, MMD^2 (0.3 x median) to the held-out digits <= 1.5 x
-    # GaussianMixture(40, "full")'s (0.0030) + 1e-3
-    assert scores["confidence"] >= 0.85
-    assert scores["min_class_share"] >= 0.04
-    assert scores["mmd2"] <= 1.5 * 0.0030 + 1e-3
+    scores = read_digits(digits_model(DiffusionModel))
+    assert_digits_goals(scores)
 
 
 @pytest.mark.slow
 def test_diffusion_model_guided_digits_are_read_as_the_requested_class(read_digits):
     # narrower and shorter than the example: guidance by the label does most of the work
-    dm = _digits_diffusion(hidden_layer_sizes=(256, 256, 256), max_epochs=150)
+    dm = digits_model(DiffusionModel, hidden_layer_sizes=(256, 256, 256), max_epochs=150)
     scores = read_digits(dm, conditional=True)
     assert scores["agreement"] >= 0.95  # issue 12's goal
     assert scores["confidence"] >= 0.85

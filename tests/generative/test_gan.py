@@ -12,7 +12,7 @@ from sklearn_notes.generative import (
     ring_centers,
     support_share,
 )
-from sklearn_notes.generative._tour import DIGITS_SETTINGS
+from tests.generative._digits import assert_digits_goals, digits_model
 
 torch = pytest.importorskip("torch")
 
@@ -195,25 +195,15 @@ def test_gan_minmax_scaling_keeps_samples_inside_the_training_box():
         GAN(max_epochs=1, scaling="minmax").fit(np.array([[-1e308, 0.0], [1e308, 1.0]]))
 
 
-def _digits_gan(**params):
-    """The GAN of examples/plot_digits_generators.py."""
-    return GAN(**{**DIGITS_SETTINGS["GAN"], "random_state": 0, **params})
-
-
 @pytest.mark.slow
 def test_gan_digits_reach_the_goals_with_the_examples_settings(read_digits):
-    scores = read_digits(_digits_gan())
-    # issue 12: reader confidence >= 0.85 (real held-out digits: about 0.91), every class >= 4 %
-    # of the samples (no collapse), MMD^2 (0.3 x median) to the held-out digits <= 1.5 x
-    # GaussianMixture(40, "full")'s (0.0030) + 1e-3
-    assert scores["confidence"] >= 0.85
-    assert scores["min_class_share"] >= 0.04
-    assert scores["mmd2"] <= 1.5 * 0.0030 + 1e-3
+    scores = read_digits(digits_model(GAN))
+    assert_digits_goals(scores)
 
 
 @pytest.mark.slow
 def test_gan_conditional_digits_are_read_as_the_requested_class(read_digits):
     # shorter than the example (128-sample batches, 200 epochs): the labels make it easy
-    scores = read_digits(_digits_gan(batch_size=128, max_epochs=200), conditional=True)
+    scores = read_digits(digits_model(GAN, batch_size=128, max_epochs=200), conditional=True)
     assert scores["agreement"] >= 0.95  # issue 12's goal
     assert scores["confidence"] >= 0.85

@@ -11,6 +11,7 @@ from sklearn.datasets import load_iris
 
 from sklearn_notes import VAE
 from sklearn_notes.utils import gaussian_kl
+from tests.generative._digits import digits_model
 
 torch = pytest.importorskip("torch")
 nets = pytest.importorskip("sklearn_notes.generative._nets")
@@ -299,14 +300,7 @@ def test_vae_mixture_prior_scores_a_bimodal_density_below_and_near_the_truth():
 
 @pytest.mark.slow
 def test_conditional_vae_draws_the_requested_digits(read_digits):
-    vae = VAE(
-        latent_dim=8,
-        likelihood="bernoulli",
-        hidden_layer_sizes=(256, 128),
-        max_epochs=100,
-        random_state=0,
-    )
-    scores = read_digits(vae, conditional=True)
+    scores = read_digits(digits_model(VAE), conditional=True)
     assert scores["agreement"] >= 0.95
     assert scores["confidence"] > 0.9
 
