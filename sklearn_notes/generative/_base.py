@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import _fit_context
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._fit_guard import atomic_fit
@@ -100,6 +100,10 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
         "n_jobs": [numbers.Integral, None],
     }
+    # the constraint of the models whose hidden_layer_sizes also takes "auto" (``_auto_hidden``)
+    _auto_hidden_constraint = {
+        "hidden_layer_sizes": [StrOptions({"auto"}), *_parameter_constraints["hidden_layer_sizes"]]
+    }
 
     # --- hooks ---------------------------------------------------------------------------------
 
@@ -113,8 +117,15 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
 
     # --- fit -----------------------------------------------------------------------------------
 
-    def _hidden(self):
+    def _auto_hidden(self, n_features):
+        """The widths that ``hidden_layer_sizes="auto"`` stands for with ``n_features`` features
+        (in the models whose constraints allow ``"auto"``)."""
+        raise NotImplementedError
+
+    def _hidden(self, n_features):
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str) and sizes == "auto":
+            return self._auto_hidden(n_features)
         sizes = (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
         if not sizes or not all(
             isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes
@@ -145,7 +156,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         warm = self.warm_start and hasattr(self, "net_")
         X = validate_data(self, X, reset=not warm, dtype=np.float64)
         nets = import_nets()
-        hidden = self._hidden()
+        hidden = self.hidden_layer_sizes_ if warm else self._hidden(X.shape[1])
         self._check_params()
         device = self._device()
 
@@ -180,6 +191,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
             net = self._make_net(nets, X.shape[1], hidden, common, Xs)
         self._train(net, Xs, seed=seed, device=device, warm=warm)
 
+        self.hidden_layer_sizes_ = hidden
         self.scaler_ = scaler
         self.net_ = net
         self.device_ = device

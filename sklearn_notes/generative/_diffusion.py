@@ -64,8 +64,13 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         deterministic samplers.
         Fewer steps than ``n_steps`` are spaced quadratically, denser at low noise
         (:func:`~sklearn_notes.generative._schedules.sampling_timesteps`).
-    hidden_layer_sizes : tuple of int, default=(128, 128, 128)
-        Hidden widths of the noise network :math:`\\varepsilon_\\theta`.
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Hidden widths of the noise network :math:`\\varepsilon_\\theta`. ``"auto"``: three
+        layers of ``min(1024, max(128, 12 * n_features))`` units. The network predicts a
+        ``n_features``-dimensional noise from a ``n_features``-dimensional input at every noise
+        level, so its width grows with the features: 128 units for 2-D data, 768 for the
+        8x8 digits (on the digits, the reader's confidence in the samples is 0.77 with 128
+        units and 0.86 with 768).
     max_epochs : int, default=100
         Passes over the data per call to ``fit``.
     batch_size : int, default=128
@@ -94,6 +99,8 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
     ----------
     scaler_ : StandardScaler
         Maps X to the working range (zero mean, unit variance: the scale of :math:`x_T`) and back.
+    hidden_layer_sizes_ : tuple of int
+        The noise network's hidden widths (``hidden_layer_sizes`` with ``"auto"`` resolved).
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` holds the noise network and the schedule buffers.
     history_ : dict of str -> list of float
@@ -150,6 +157,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
         **BaseGenerator._training_constraints,
+        **BaseGenerator._auto_hidden_constraint,
         "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "beta_schedule": [StrOptions(set(BETA_SCHEDULES))],
         "sampler": [StrOptions({"ddpm", "ddim", "dpm-solver++"})],
@@ -165,7 +173,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         beta_schedule="linear",
         sampler="ddpm",
         n_sampling_steps=None,
-        hidden_layer_sizes=(128, 128, 128),
+        hidden_layer_sizes="auto",
         max_epochs=100,
         batch_size=128,
         lr=3e-3,
@@ -198,6 +206,9 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         self.verbose = verbose
         self.warm_start = warm_start
         self.random_state = random_state
+
+    def _auto_hidden(self, n_features):
+        return (min(1024, max(128, 12 * n_features)),) * 3
 
     def _check_params(self):
         if self.warm_start and hasattr(self, "net_") and self.net_.module_.n_steps != self.n_steps:

@@ -255,10 +255,22 @@ def test_diffusion_model_grid_search_picks_the_longer_chain_on_gaussian_data():
     assert true_ll - 2.5 < search.best_score_ < true_ll + 0.1
 
 
+@pytest.mark.parametrize("n_features, width", [(2, 128), (10, 128), (64, 768), (100, 1024)])
+def test_diffusion_model_auto_hidden_layer_sizes_grow_with_the_features(n_features, width):
+    X = np.random.RandomState(0).randn(40, n_features)
+    dm = DiffusionModel(n_steps=5, max_epochs=1, random_state=0).fit(X)
+    assert dm.hidden_layer_sizes_ == (width,) * 3
+    widths = [m.out_features for m in dm.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert width in widths and max(widths) == width
+    explicit = DiffusionModel(n_steps=5, hidden_layer_sizes=(32, 16), max_epochs=1).fit(X)
+    assert explicit.hidden_layer_sizes_ == (32, 16)
+
+
 @pytest.mark.slow
-def test_diffusion_model_digits_reach_the_goals_with_the_examples_settings(read_digits):
-    scores = read_digits(digits_model(DiffusionModel))
-    assert_digits_goals(scores)
+def test_diffusion_model_digits_reach_the_goals_at_the_defaults(read_digits):
+    # issue 12's goals at the defaults: the "auto" width (768 units for 64 features) is what
+    # the digits need; the example's cosine schedule and 200 steps add a little (0.88 vs 0.86)
+    assert_digits_goals(read_digits(DiffusionModel(max_epochs=300, random_state=0)))
 
 
 @pytest.mark.slow
