@@ -54,22 +54,30 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     ----------
     latent_dim : int, default=8
         Size of the generator's input noise ``z``.
-    hidden_layer_sizes : tuple of int, default=(64, 64)
-        Hidden widths of the generator and of the discriminator.
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Hidden widths of the generator and of the discriminator. ``"auto"``: ``(64, 64)`` for
+        up to 16 features, else three layers of ``min(512, 4 * n_features)`` units. On 2-D data
+        a bigger network makes the game unstable (on the two moons, 0.52 of the samples lie
+        near the arcs with three layers of 64 and 0.53 with two of 128, against 0.98 with two of
+        64); on the 8x8 digits two layers of 64 are too few (reader confidence 0.82 against 0.87
+        with three layers of 256).
     max_epochs : int, default=100
         Passes over the data per call to ``fit``; each batch makes one discriminator and one
         generator step.
     batch_size : int, default=64
         Mini-batch size (capped at ``n_samples``). Each batch is one step of each player, so
         on small data sets a smaller batch gives the game more steps per epoch.
-    scaling : {"standard", "minmax"}, default="standard"
+    scaling : {"auto", "standard", "minmax"}, default="auto"
         The working range. ``"standard"``: each feature standardized, a linear generator
         output. ``"minmax"``: each feature mapped to [-1, 1] by the training data's range and
         the generator's output through ``tanh`` (the convention of DCGAN [5]_), so samples stay
         inside the training data's box and a feature at its minimum (an image's background) is
         reached by saturation; for sparse, skewed features such as pixels, whose standardized
         values reach many standard deviations, the generator no longer has to make such
-        outliers.
+        outliers. ``"auto"``: ``"minmax"`` when values pile up at the features' bounds (on
+        average over the features, at least a quarter of a feature's values equal its minimum or
+        its maximum, as with pixels: 0.58 on the digits), ``"standard"`` otherwise (continuous
+        features: 0.00 on the two moons, 0.02 on iris).
     lr : float, default=1e-3
         Learning rate of the generator's Adam optimizer.
     lr_discriminator : float or None, default=None
@@ -116,6 +124,10 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     ----------
     scaler_ : StandardScaler or MinMaxScaler
         Maps X to the working range (see ``scaling``) and back.
+    scaling_ : {"standard", "minmax"}
+        The working range used (``scaling`` with ``"auto"`` resolved).
+    hidden_layer_sizes_ : tuple of int
+        The hidden widths used (``hidden_layer_sizes`` with ``"auto"`` resolved).
     net_ : skorch.NeuralNet
         The trained net: ``net_.module_`` is the generator, ``net_.discriminator_`` the
         discriminator.
@@ -182,8 +194,9 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
 
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
+        **BaseGenerator._auto_hidden_constraint,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "scaling": [StrOptions({"minmax", "standard"})],
+        "scaling": [StrOptions({"auto", "minmax", "standard"})],
         "lr_discriminator": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "adam_betas": [tuple],
         "lr_schedule": [StrOptions({"constant", "cosine"})],
@@ -197,10 +210,10 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         self,
         latent_dim=8,
         *,
-        hidden_layer_sizes=(64, 64),
+        hidden_layer_sizes="auto",
         max_epochs=100,
         batch_size=64,
-        scaling="standard",
+        scaling="auto",
         lr=1e-3,
         lr_discriminator=None,
         adam_betas=(0.5, 0.999),
@@ -234,12 +247,19 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         self.warm_start = warm_start
         self.random_state = random_state
 
+    def _auto_hidden(self, n_features):
+        return (64, 64) if n_features <= 16 else (min(512, 4 * n_features),) * 3
+
     def _scaler(self):
-        return MinMaxScaler((-1, 1)) if self.scaling == "minmax" else StandardScaler()
+        return MinMaxScaler((-1, 1)) if self.scaling_ == "minmax" else StandardScaler()
 
     def _fit_scaler(self, X):
+        self.scaling_ = self.scaling
+        if self.scaling == "auto":
+            at_bounds = np.mean((X == X.min(axis=0)) | (X == X.max(axis=0)))
+            self.scaling_ = "minmax" if at_bounds >= 0.25 else "standard"
         scaler = super()._fit_scaler(X)
-        if self.scaling == "minmax" and not np.all(
+        if self.scaling_ == "minmax" and not np.all(
             np.isfinite(scaler.data_range_) & (scaler.scale_ > 0)
         ):
             # a range that overflows float64 would map every sample to -1 without complaint
@@ -273,7 +293,7 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
             module__hidden_layer_sizes=hidden,
             module__n_classes=self._n_classes(),
             module__ema_decay=self.ema_decay,
-            module__bounded=self.scaling == "minmax",
+            module__bounded=self.scaling_ == "minmax",
             discriminator=nets.Discriminator,
             discriminator__n_features=n_features,
             discriminator__hidden_layer_sizes=hidden,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.preprocessing import StandardScaler
 
 from sklearn_notes import GAN
 from sklearn_notes.generative import (
@@ -193,6 +194,47 @@ def test_gan_minmax_scaling_keeps_samples_inside_the_training_box():
     assert np.all((S >= X.min(axis=0)) & (S <= X.max(axis=0)))
     with pytest.raises(ValueError, match="overflows float64"):
         GAN(max_epochs=1, scaling="minmax").fit(np.array([[-1e308, 0.0], [1e308, 1.0]]))
+
+
+@pytest.mark.parametrize(
+    "n_features, hidden", [(2, (64, 64)), (16, (64, 64)), (17, (68,) * 3), (200, (512,) * 3)]
+)
+def test_gan_auto_hidden_layer_sizes_grow_with_the_features_beyond_16(n_features, hidden):
+    X = np.random.RandomState(0).randn(40, n_features)
+    gan = GAN(max_epochs=1, random_state=0).fit(X)
+    assert gan.hidden_layer_sizes_ == hidden
+    D = [m.out_features for m in gan.net_.discriminator_.modules() if isinstance(m, torch.nn.Linear)]
+    G = [m.out_features for m in gan.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert D == [*hidden, 1] and hidden[0] in G and max(G) == max(hidden[0], n_features)
+    # warm start keeps the fitted networks' widths
+    assert gan.set_params(warm_start=True).fit(X).hidden_layer_sizes_ == hidden
+
+
+def test_gan_auto_scaling_is_minmax_for_pixels_and_standard_for_continuous_data():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits().data[:300]
+    X, _ = make_ring(300, random_state=0)
+    assert GAN(max_epochs=1, random_state=0).fit(digits).scaling_ == "minmax"
+    assert GAN(max_epochs=1, random_state=0).fit(X).scaling_ == "standard"
+    # the threshold: on average a quarter of a feature's values at its minimum or maximum
+    U = np.random.RandomState(0).uniform(size=(400, 2))  # one minimum and one maximum each
+    U[:197, 0] = -1.0  # feature 0: 198 of 400 values at a bound, feature 1: 2 of 400
+    assert GAN(max_epochs=1, random_state=0).fit(U).scaling_ == "minmax"  # (198 + 2) / 800
+    U[196, 0] = 0.5
+    assert GAN(max_epochs=1, random_state=0).fit(U).scaling_ == "standard"
+    # an explicit choice is kept; the minmax generator's tanh output stays in the pixels' range
+    gan = GAN(max_epochs=1, scaling="standard", random_state=0).fit(digits)
+    assert gan.scaling_ == "standard" and isinstance(gan.scaler_, StandardScaler)
+    S = GAN(max_epochs=1, random_state=0).fit(digits).sample(200, random_state=0)
+    assert S.min() >= 0 and S.max() <= 16
+
+
+@pytest.mark.slow
+def test_gan_digits_reach_the_goals_at_the_defaults(read_digits):
+    # issue 12's goals at the defaults: the "auto" scaling and widths (minmax, three layers of
+    # 256) make the digits reachable without the example's settings
+    assert_digits_goals(read_digits(GAN(max_epochs=300, random_state=0)))
 
 
 @pytest.mark.slow
