@@ -56,6 +56,8 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
     ----------
     scaler_ : StandardScaler
         Maps X to the working range (zero mean, unit variance) and back.
+    hidden_layer_sizes_ : tuple of int
+        The hidden widths of the fitted networks.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` is the torch encoder/decoder.
     history_ : dict of str -> list of float

@@ -19,12 +19,11 @@ from ._evaluation import control_samples, fit_reader, reader_scores
 
 __all__ = ["DIGITS_SETTINGS", "TOUR"]
 
-#: Settings of each generator on the digits (pixels 0-16, 1,347 training images) that reach the
-#: goals of its digits benchmark: used by ``examples/plot_digits_generators.py``,
-#: ``benchmarks/bench_generative.py --quality`` and the slow tests. Away from the defaults (tuned
-#: for low-dimensional data in its own units): the GAN works in the min-max range with a tanh
-#: output, the R1 weight that range needs and StyleGAN's Adam betas; the diffusion model needs a
-#: wider noise network for 64 features and the cosine schedule.
+#: Settings of each generator on the digits (pixels 0-16, 1,347 training images), used by
+#: ``examples/plot_digits_generators.py``, ``benchmarks/bench_generative.py --quality`` and the
+#: slow tests. The defaults' "auto" widths (and the GAN's "auto" min-max scaling) reach the digits
+#: goals too; these do a little better: the GAN adds the R1 weight the min-max range needs,
+#: StyleGAN's Adam betas and small batches; the diffusion model the cosine schedule.
 DIGITS_SETTINGS = {
     "VAE": dict(
         latent_dim=8, likelihood="bernoulli", hidden_layer_sizes=(256, 128), max_epochs=100

@@ -102,6 +102,8 @@ class VAE(
     ----------
     scaler_ : StandardScaler or MinMaxScaler
         Maps X to the working range and back.
+    hidden_layer_sizes_ : tuple of int
+        The hidden widths of the fitted networks.
     net_ : skorch.NeuralNet
         The trained skorch net; ``net_.module_`` holds the encoder and decoder.
     history_ : dict of str -> list of float
