@@ -24,8 +24,8 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 
 from sklearn_notes import GAN, VAE, DiffusionModel
-from sklearn_notes.generative import control_samples, fit_reader, multiscale_mmd2, reader_scores
-from sklearn_notes.generative._tour import DIGITS_SETTINGS, digit_tiles
+from sklearn_notes.generative import control_samples, fit_reader
+from sklearn_notes.generative._tour import DIGITS_SETTINGS, digit_tiles, digits_scores
 from sklearn_notes.utils._examples import quick_mode, save_figure
 
 QUICK = quick_mode()
@@ -44,9 +44,8 @@ def make(cls):
 
 
 def report(name, S, reader, X_test, requested=None):
-    S = np.clip(S, 0, 16)
-    scores = reader_scores(reader, S, y=requested)
-    mmd = multiscale_mmd2(X_test, S, scales=(0.3,))[0.3]
+    scores = digits_scores(reader, S, X_test, y=requested)
+    mmd = scores["mmd2"]
     agreement = f"  agreement {scores['agreement']:.3f}" if requested is not None else ""
     print(
         f"{name:<34} confidence {scores['confidence']:.3f}  rarest class "

@@ -16,7 +16,8 @@ def read_digits():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    from sklearn_notes.generative import fit_reader, multiscale_mmd2, reader_scores
+    from sklearn_notes.generative import fit_reader
+    from sklearn_notes.generative._tour import digits_scores
 
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.25, stratify=y, random_state=0)
@@ -28,9 +29,6 @@ def read_digits():
             S = model.fit(X_train, y_train).sample(500, random_state=0, y=requested)
         else:
             S = model.fit(X_train).sample(500, random_state=0)
-        S = np.clip(S, 0, 16)  # the reader's pixel range
-        scores = reader_scores(reader, S, y=requested)
-        scores["mmd2"] = multiscale_mmd2(X_test, S, scales=(0.3,))[0.3]
-        return scores
+        return digits_scores(reader, S, X_test, y=requested)
 
     return read

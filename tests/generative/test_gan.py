@@ -203,7 +203,9 @@ def test_gan_auto_hidden_layer_sizes_grow_with_the_features_beyond_16(n_features
     X = np.random.RandomState(0).randn(40, n_features)
     gan = GAN(max_epochs=1, random_state=0).fit(X)
     assert gan.hidden_layer_sizes_ == hidden
-    D = [m.out_features for m in gan.net_.discriminator_.modules() if isinstance(m, torch.nn.Linear)]
+    D = [
+        m.out_features for m in gan.net_.discriminator_.modules() if isinstance(m, torch.nn.Linear)
+    ]
     G = [m.out_features for m in gan.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
     assert D == [*hidden, 1] and hidden[0] in G and max(G) == max(hidden[0], n_features)
     # warm start keeps the fitted networks' widths
