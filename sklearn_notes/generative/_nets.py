@@ -847,6 +847,9 @@ class GaussianDiffusion(nn.Module):
         Box the predicted clean sample is clipped to while sampling (the training data's range,
         widened), as diffusers' ``clip_sample``: it keeps early, poorly-predicted steps from
         amplifying errors by up to :math:`1/\\sqrt{\\bar\\alpha_T}`.
+    snr_shift : float
+        Log-SNR shift of the training draws (:func:`._schedules.training_timesteps`), kept as the
+        buffer ``train_steps``: a uniform draw ``t`` trains step ``train_steps[t]``.
     """
 
     def __init__(
@@ -858,9 +861,10 @@ class GaussianDiffusion(nn.Module):
         clip_high,
         n_classes=0,
         ema_decay=0.0,
+        snr_shift=0.0,
     ):
         super().__init__()
-        from ._schedules import diffusion_coefficients
+        from ._schedules import diffusion_coefficients, training_timesteps
 
         coefs = diffusion_coefficients(betas)
         self.network = EpsilonNet(
@@ -872,6 +876,8 @@ class GaussianDiffusion(nn.Module):
         self.n_steps = len(betas)
         for name, value in coefs.items():
             self.register_buffer(name, torch.tensor(value, dtype=torch.float32))
+        steps = training_timesteps(coefs["alphas_cumprod"], snr_shift)
+        self.register_buffer("train_steps", torch.tensor(steps, dtype=torch.int64))
         self.register_buffer("clip_low", torch.tensor(clip_low, dtype=torch.float32))
         self.register_buffer("clip_high", torch.tensor(clip_high, dtype=torch.float32))
 
@@ -996,8 +1002,9 @@ class GaussianDiffusion(nn.Module):
 
 
 class DiffusionNet(GeneratorNet):
-    """Diffusion: ``infer`` draws ``t ~ U{0..T-1}``, ``eps ~ N(0, I)`` and predicts ``eps`` from
-    ``x_t``; ``get_loss`` is the MSE between predicted and true noise (eq. 14 of Ho et al. 2020).
+    """Diffusion: ``infer`` draws ``t ~ U{0..T-1}`` (mapped through the module's ``train_steps``),
+    ``eps ~ N(0, I)`` and predicts ``eps`` from ``x_t``; ``get_loss`` is the MSE between
+    predicted and true noise (eq. 14 of Ho et al. 2020).
 
     With labels, a share ``label_dropout`` of them is replaced by the null label: the one network
     learns the conditional and the unconditional noise, which classifier-free guidance combines.
@@ -1009,10 +1016,11 @@ class DiffusionNet(GeneratorNet):
 
     def infer(self, x, y=None, **fit_params):
         x = to_tensor(x, device=self.device)
-        t = torch.randint(0, self.module_.n_steps, (len(x),), device=x.device)
+        m = self.module_
+        t = m.train_steps[torch.randint(0, m.n_steps, (len(x),), device=x.device)]
         noise = torch.randn_like(x)
-        y = drop_labels(y, self.module_.n_classes, self.label_dropout)
-        return self.module_(self.module_.q_sample(x, t, noise), t, y), noise
+        y = drop_labels(y, m.n_classes, self.label_dropout)
+        return m(m.q_sample(x, t, noise), t, y), noise
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         eps_pred, noise = y_pred

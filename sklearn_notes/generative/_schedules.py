@@ -37,6 +37,7 @@ __all__ = [
     "linear_beta_schedule",
     "sampling_timesteps",
     "simulate_forward_chain",
+    "training_timesteps",
 ]
 
 
@@ -143,6 +144,38 @@ def sampling_timesteps(n_steps, n_sampling_steps):
     # t_i - i never decreases and ends at T - S, so t_i stays in [0, T - 1] and strictly increases
     steps = np.maximum.accumulate(quadratic - i) + i
     return steps[::-1].copy()
+
+
+def training_timesteps(alphas_cumprod, snr_shift):
+    """The step trained for each uniform draw of ``t``: the noise levels shifted by ``snr_shift``.
+
+    Step ``t`` has the log signal-to-noise ratio :math:`\\lambda_t = \\log(\\bar\\alpha_t /
+    (1 - \\bar\\alpha_t))`, decreasing in t. A uniform draw ``t`` trains the first step whose
+    :math:`\\lambda` is at most :math:`\\lambda_t + s`: with ``s > 0`` training sees less noise,
+    the shift of the noise schedule that Hoogeboom et al. (2023, "simple diffusion") make with
+    the size of the data, here applied to the training draws only (the sampler keeps every
+    step). ``s = 0`` is the uniform draw of Ho et al.; with ``s > 0`` the steps whose
+    :math:`\\lambda` is below :math:`\\lambda_{T-1} + s` are not drawn, and ``s < 0`` piles
+    the lowest-noise draws onto the last step.
+
+    Parameters
+    ----------
+    alphas_cumprod : array-like of shape (T,)
+        :math:`\\bar\\alpha_t`, strictly decreasing.
+    snr_shift : float
+        ``s``, in nats of log-SNR.
+
+    Returns
+    -------
+    steps : ndarray of int64 of shape (T,)
+        Nondecreasing; ``steps[t]`` is the step a draw of ``t`` trains (``arange(T)`` when
+        ``s = 0``).
+    """
+    abar = np.asarray(alphas_cumprod, dtype=np.float64)
+    log_snr = np.log(abar) - np.log1p(-abar)
+    # -log_snr increases: the first index where -log_snr >= -(log_snr_t + s)
+    steps = np.searchsorted(-log_snr, -(log_snr + snr_shift), side="left")
+    return np.minimum(steps, len(abar) - 1).astype(np.int64)
 
 
 def bound_quadrature(betas, max_terms):

@@ -13,6 +13,7 @@ from sklearn_notes.generative._schedules import (
     linear_beta_schedule,
     sampling_timesteps,
     simulate_forward_chain,
+    training_timesteps,
 )
 
 
@@ -101,3 +102,21 @@ def test_sampling_timesteps_are_denser_at_low_noise():
 def test_diffusion_coefficients_reject_invalid_betas():
     with pytest.raises(ValueError, match="betas"):
         diffusion_coefficients([0.1, 1.0])
+
+
+@pytest.mark.parametrize("name", sorted(BETA_SCHEDULES))
+@pytest.mark.parametrize("shift", [-1.0, 0.5, np.log(32)])
+def test_training_timesteps_shift_the_log_snr(name, shift):
+    abar = diffusion_coefficients(BETA_SCHEDULES[name](1000))["alphas_cumprod"]
+    log_snr = np.log(abar / (1 - abar))
+    np.testing.assert_array_equal(training_timesteps(abar, 0.0), np.arange(1000))
+    steps = training_timesteps(abar, shift)
+    assert steps.dtype == np.int64 and np.all(np.diff(steps) >= 0)
+    # each draw t trains the first step at or below log-SNR(t) + shift (or the last step)
+    target = log_snr + shift
+    inside = steps < 999
+    assert np.all(log_snr[steps[inside]] <= target[inside] + 1e-12)
+    before = steps[inside] - 1
+    assert np.all((before < 0) | (log_snr[np.maximum(before, 0)] > target[inside]))
+    # a positive shift trains at less noise than the uniform draw, a negative one at more
+    assert np.all(steps <= np.arange(1000)) if shift > 0 else np.all(steps >= np.arange(1000))
