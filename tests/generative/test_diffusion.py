@@ -220,6 +220,14 @@ def test_diffusion_model_auto_snr_shift_falls_with_the_features(n_features, shif
     assert explicit.snr_shift_ == -0.5
 
 
+@pytest.mark.parametrize("shift", [np.nan, np.inf, -np.inf])
+def test_diffusion_model_rejects_a_shift_that_is_not_finite(shift):
+    X = np.random.RandomState(0).randn(20, 2)
+    # the parameter constraint's open interval (-inf, inf) excludes both infinities and nan
+    with pytest.raises(ValueError, match="'snr_shift' parameter of DiffusionModel must be"):
+        DiffusionModel(n_steps=5, snr_shift=shift, max_epochs=1).fit(X)
+
+
 def test_diffusion_model_without_a_shift_trains_on_uniform_steps():
     # 64 features: "auto" is no shift, the same model as snr_shift=0 to the bit
     X = np.random.RandomState(0).rand(60, 64)
