@@ -71,7 +71,8 @@ def _bare_vae(net, module, opt, X, idx):
 def _bare_diffusion(net, module, opt, X, idx):
     for b in idx:
         x = X[b]
-        t = torch.randint(0, module.n_steps, (len(x),))
+        # the steps the estimator trains: uniform draws through the snr_shift table
+        t = module.train_steps[torch.randint(0, module.n_steps, (len(x),))]
         noise = torch.randn_like(x)
         loss = F.mse_loss(module(module.q_sample(x, t, noise), t), noise)
         opt.zero_grad()
