@@ -19,6 +19,7 @@ from ._evaluation import (
     reader_scores,
     ring_centers,
     support_share,
+    support_spread,
 )
 from ._gan import GAN
 from ._vae import VAE
@@ -38,4 +39,5 @@ __all__ = [
     "reader_scores",
     "ring_centers",
     "support_share",
+    "support_spread",
 ]

@@ -15,8 +15,10 @@ the data's mean and covariance (a blob).
   distributions are equal; a kernel at the median distance barely tells a blob from a ring, so it
   is reported at several bandwidths, down to a tenth of the median.
 - :func:`support_share`: the share of samples within ``n_sigma`` noise standard deviations of the
-  true (noise-free) support, when it is known; :func:`mode_coverage` counts the modes that receive
-  a fair share of such *close* samples (a sample far from every mode covers none).
+  true (noise-free) support, when it is known; :func:`support_spread` compares how far they
+  spread around it with real data (samples sharper than the data get full marks from the share);
+  :func:`mode_coverage` counts the modes that receive a fair share of such *close* samples (a
+  sample far from every mode covers none).
 - :func:`reader_scores`: for labelled data such as images, a classifier trained on the training
   split reads the samples: mean confidence, the share of each class (collapse shows as a rare
   class) and, for class-conditional samples, agreement with the requested class.
@@ -41,6 +43,7 @@ __all__ = [
     "reader_scores",
     "ring_centers",
     "support_share",
+    "support_spread",
 ]
 
 # rows of the distance matrices computed at once (memory stays at _CHUNK * n floats)
@@ -353,6 +356,56 @@ def support_share(samples, support, sigma, *, n_sigma=3.0):
     if not sigma > 0:
         raise ValueError(f"sigma must be positive, got {sigma!r}.")
     return float(np.mean(_nearest_distance(samples, support) <= n_sigma * sigma))
+
+
+def support_spread(samples, reference, support, sigma, *, n_sigma=3.0):
+    """Spread of the samples around the true support, relative to real data's: 1 is right.
+
+    The mean squared distance to the support (each distance capped at ``n_sigma * sigma``) of the
+    samples over that of ``reference``, held-out real data. :func:`support_share` counts samples
+    near the support, so samples *sharper* than the data (collapsed onto the mode centres or the
+    curve) get full marks from it; this ratio shows them: below 1 the samples are too sharp (0
+    on the noise-free support), above 1 too wide (noise and blobs, whose distances hit the cap).
+
+    Parameters
+    ----------
+    samples : array-like of shape (n_samples, n_features)
+    reference : array-like of shape (n_reference, n_features)
+        Real data with the true noise, not used for training.
+    support : array-like of shape (n_support, n_features)
+        The support without noise, as for :func:`support_share`.
+    sigma : float
+        Standard deviation of the data's noise around the support.
+    n_sigma : float, default=3.0
+        Cap on the distances, in noise standard deviations: samples farther away are
+        :func:`support_share`'s to count, and would otherwise dominate the mean.
+
+    Returns
+    -------
+    ratio : float
+
+    Examples
+    --------
+    >>> from sklearn_notes.generative import make_ring, ring_centers, support_spread
+    >>> X, _ = make_ring(4000, random_state=0)
+    >>> X_test, _ = make_ring(4000, random_state=1)
+    >>> centers = ring_centers()
+    >>> round(support_spread(X, X_test, centers, 0.05), 2)
+    0.98
+    >>> round(support_spread(centers[X[:, 0].argsort() % 8], X_test, centers, 0.05), 1)
+    0.0
+    """
+    samples = check_array(samples, dtype=np.float64)
+    reference = check_array(reference, dtype=np.float64)
+    support = check_array(support, dtype=np.float64)
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma!r}.")
+    cap = n_sigma * sigma
+
+    def mean_square(points):
+        return np.mean(np.minimum(_nearest_distance(points, support), cap) ** 2)
+
+    return float(mean_square(samples) / mean_square(reference))
 
 
 def mode_coverage(samples, centers, sigma, *, n_sigma=3.0, min_share=0.25):

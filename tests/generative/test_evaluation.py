@@ -19,6 +19,7 @@ from sklearn_notes.generative import (
     reader_scores,
     ring_centers,
     support_share,
+    support_spread,
 )
 
 SIGMA = 0.05
@@ -134,6 +135,28 @@ def test_support_share_counts_distance_not_nearest_mode():
     assert support_share(far, centers, SIGMA, n_sigma=41.0) == 1.0
     with pytest.raises(ValueError, match="sigma"):
         support_share(far, centers, 0.0)
+
+
+def test_support_spread_shows_samples_sharper_than_the_data(ring):
+    X_train, X_test, controls = ring
+    centers = ring_centers()
+    # copies spread like real data; noise and the blob sit at the cap (9 / 2 of a 2-D ring's
+    # mean squared distance of 2 sigma^2)
+    assert support_spread(controls["training copies"], X_test, centers, SIGMA) == pytest.approx(
+        1.0, abs=0.1
+    )
+    for name in ("uniform noise", "one Gaussian"):
+        assert support_spread(controls[name], X_test, centers, SIGMA) > 3.5
+    # the share's blind spot: samples pulled towards the mode centres keep (or beat) its full
+    # marks, the spread falls with the square of the shrink
+    nearest = centers[np.argmin(((X_train[:, None] - centers) ** 2).sum(-1), axis=1)]
+    for shrink in (0.0, 0.5, 0.8):
+        sharp = nearest + shrink * (X_train - nearest)
+        assert support_share(sharp, centers, SIGMA) >= support_share(X_train, centers, SIGMA)
+        spread = support_spread(sharp, X_test, centers, SIGMA)
+        assert spread == pytest.approx(shrink**2, abs=0.08)
+    with pytest.raises(ValueError, match="sigma"):
+        support_spread(X_train, X_test, centers, -1.0)
 
 
 def test_reader_scores_on_digits_beside_controls():
