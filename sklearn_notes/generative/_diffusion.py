@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..utils._torch import single_threaded
 from ._base import BaseGenerator, import_nets, shared_parameter_docs
 from ._conditional import ConditionalGeneratorMixin
-from ._schedules import BETA_SCHEDULES, bound_quadrature, sampling_timesteps
+from ._schedules import BETA_SCHEDULES, VARIANCE_TYPES, bound_quadrature, sampling_timesteps
 
 __all__ = ["DiffusionModel"]
 
@@ -68,6 +68,18 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         deterministic samplers.
         Fewer steps than ``n_steps`` are spaced quadratically, denser at low noise
         (:func:`~sklearn_notes.generative._schedules.sampling_timesteps`).
+    variance_type : {"fixed_large", "fixed_small"}, default="fixed_large"
+        The variance :math:`\\sigma_t^2` of DDPM's reverse steps, the two choices of [1]_
+        (named as in diffusers): ``"fixed_large"`` is :math:`\\beta_t`, ``"fixed_small"`` the
+        forward posterior's :math:`\\tilde\\beta_t = \\beta_t(1-\\bar\\alpha_{t-1})/
+        (1-\\bar\\alpha_t)`. The first is exact for data spread like :math:`\\mathcal N(0, I)`,
+        the second for data concentrated at one point; they differ only in the first steps,
+        where the noise is as small as the data's finest detail. On data whose modes are that
+        narrow ``"fixed_small"`` adds too little noise there and its samples come out too
+        sharp: on the ring of 8 Gaussians their mean squared distance to the nearest centre is
+        0.77-0.84 of the truth's with ``"fixed_small"`` and 0.95-1.03 with ``"fixed_large"``
+        (seeds 0-2). Used by the DDPM sampler and by ``score_samples`` (the bound is that of the
+        model sampled); DDIM and DPM-Solver++ add no noise and ignore it.
     hidden_layer_sizes : "auto" or tuple of int, default="auto"
         Hidden widths of the noise network :math:`\\varepsilon_\\theta`. ``"auto"``: three
         layers of ``min(1024, max(128, 12 * n_features))`` units. The network predicts a
@@ -180,6 +192,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "beta_schedule": [StrOptions(set(BETA_SCHEDULES))],
         "sampler": [StrOptions({"ddpm", "ddim", "dpm-solver++"})],
+        "variance_type": [StrOptions(set(VARIANCE_TYPES))],
         "n_sampling_steps": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "ema_decay": [Interval(numbers.Real, 0, 1, closed="left")],
         "snr_shift": [StrOptions({"auto"}), Interval(numbers.Real, None, None, closed="neither")],
@@ -193,6 +206,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         beta_schedule="linear",
         sampler="ddpm",
         n_sampling_steps=None,
+        variance_type="fixed_large",
         hidden_layer_sizes="auto",
         max_epochs=100,
         batch_size=128,
@@ -213,6 +227,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         self.beta_schedule = beta_schedule
         self.sampler = sampler
         self.n_sampling_steps = n_sampling_steps
+        self.variance_type = variance_type
         self.hidden_layer_sizes = hidden_layer_sizes
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -286,7 +301,14 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         eta = 1.0 if self.sampler == "ddpm" else 0.0
         order = 2 if self.sampler == "dpm-solver++" else 1
         return self.net_.module_.sample(
-            n_samples, self._timesteps(), eta, generator, labels, self.guidance_scale, order
+            n_samples,
+            self._timesteps(),
+            eta,
+            generator,
+            labels,
+            self.guidance_scale,
+            order,
+            self.variance_type,
         )
 
     @single_threaded
@@ -309,10 +331,11 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         X = self._validate(X)
         module = nets.float64_copy(self.net_.module_)
         x0 = self._to_scaled_tensor(X)
-        steps, weights = bound_quadrature(self.net_.module_.betas.double().cpu(), _MAX_BOUND_TERMS)
+        betas = self.net_.module_.betas.double().cpu()
+        steps, weights, constant = bound_quadrature(betas, _MAX_BOUND_TERMS, self.variance_type)
         noise = nets.row_normal(X, len(steps) + 1, X.shape[1], _SCORE_SEED, x0.dtype, x0.device)
         with torch.no_grad():
-            bound = nets.as_numpy(module.variational_bound(x0, steps, weights, noise))
+            bound = nets.as_numpy(module.variational_bound(x0, steps, weights, noise, constant))
         scores = -bound + self._log_jacobian()
         return nets.finite_scores(scores, X, type(self).__name__)
 

@@ -904,21 +904,22 @@ class GaussianDiffusion(nn.Module):
         """Per-sample ``mean_j (eps_j - eps_theta(x_t, t)_j)^2``, shape (B,)."""
         return (self(self.q_sample(x0, t, noise), t) - noise).pow(2).mean(dim=-1)
 
-    def variational_bound(self, x0, steps, weights, noise):
+    def variational_bound(self, x0, steps, weights, noise, constant=0.0):
         r"""Per-sample variational bound on :math:`-\log p(x_0)` in nats, shape (B,).
 
         The negative ELBO of Ho et al. (2020, eq. 5) with the reverse variances
-        :math:`\sigma_t^2 = \tilde\beta_t` that DDPM's sampler uses (0-based t here):
+        :math:`\sigma_t^2` that DDPM's sampler uses (0-based t here):
 
         .. math:: L = \underbrace{KL(q(x_{T-1}|x_0)\,\|\,\mathcal N(0, I))}_{L_T}
                   + \sum_{t=1}^{T-1} w_t
-                  \lVert\varepsilon - \varepsilon_\theta(x_t, t)\rVert^2
+                  \lVert\varepsilon - \varepsilon_\theta(x_t, t)\rVert^2 + d\,c
                   + \underbrace{\tfrac d2\log(2\pi\beta_0)
                   + \tfrac{\lVert\varepsilon - \varepsilon_\theta(x_0', 0)\rVert^2}
                   {2\alpha_0}}_{-\log \mathcal N(x_0 \mid \mu_\theta(x_0', 0),\ \beta_0 I)}
 
-        ``steps`` and ``weights`` give the sum over t (:func:`._schedules.bound_quadrature`);
-        ``noise`` (len(steps) + 1, B, d) holds the epsilon of each term, the decoder's first.
+        ``steps``, ``weights`` and ``constant`` (c) give the sum over t for the chosen
+        :math:`\sigma_t^2` (:func:`._schedules.bound_quadrature`); ``noise`` (len(steps) + 1,
+        B, d) holds the epsilon of each term, the decoder's first.
         """
         d = x0.shape[1]
         a_T = self.alphas_cumprod[-1].to(x0.dtype)
@@ -931,10 +932,20 @@ class GaussianDiffusion(nn.Module):
             tt = torch.full((len(x0),), int(t), dtype=torch.int64, device=x0.device)
             eps_theta = self.denoiser(self.q_sample(x0, tt, eps), tt)
             bound = bound + float(w) * (eps_theta - eps).pow(2).sum(-1)
-        return bound + 0.5 * d * math.log(2 * math.pi * beta0)
+        return bound + d * (0.5 * math.log(2 * math.pi * beta0) + constant)
 
     @torch.no_grad()
-    def sample(self, n_samples, timesteps, eta, generator, y=None, guidance_scale=1.0, order=1):
+    def sample(
+        self,
+        n_samples,
+        timesteps,
+        eta,
+        generator,
+        y=None,
+        guidance_scale=1.0,
+        order=1,
+        variance_type="fixed_small",
+    ):
         """Reverse process from :math:`x_T \\sim \\mathcal N(0, I)` along decreasing ``timesteps``.
 
         One update covers both samplers of DDIM (Song et al. 2021, eq. 12): with
@@ -952,6 +963,10 @@ class GaussianDiffusion(nn.Module):
 
         ``eta = 1`` is DDPM's ancestral sampling (the posterior :math:`q(x_s|x_t,\\hat x_0)`, whose
         variance is :math:`\\tilde\\beta_t`); ``eta = 0`` is deterministic DDIM.
+        ``variance_type="fixed_large"`` keeps the step's mean and draws its noise with
+        :math:`\\eta^2` times the step's own :math:`\\beta = 1 - \\bar\\alpha_t/\\bar\\alpha_s`
+        instead of :math:`\\tilde\\beta` (Ho et al.'s :math:`\\sigma_t^2 = \\beta_t`); the last
+        step adds no noise either way.
 
         ``order = 2`` (with ``eta = 0``) is DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2): the
         same update with :math:`\\hat x_0` replaced by its linear extrapolation in
@@ -991,10 +1006,13 @@ class GaussianDiffusion(nn.Module):
             x0_prev, h_prev = x0_now, h
             # the noise that the (clipped, extrapolated) x0 implies
             eps = (x - torch.sqrt(a_t) * x0) / torch.sqrt(1 - a_t)
-            # 2. noise level of this step (0 for DDIM), then the step itself
+            # 2. noise level of this step (0 for DDIM), then the step itself: the mean is the
+            # posterior's whatever the variance of the noise added to it
             sigma = eta * torch.sqrt((1 - a_s) / (1 - a_t) * (1 - a_t / a_s))
             x = torch.sqrt(a_s) * x0 + torch.sqrt(torch.clamp(1 - a_s - sigma**2, min=0.0)) * eps
-            if eta > 0 and i + 1 < len(timesteps):
+            if variance_type == "fixed_large":
+                sigma = eta * torch.sqrt(1 - a_t / a_s)
+            if eta > 0 and not last:
                 x = x + sigma * torch.randn(
                     x.shape, generator=generator, dtype=x.dtype, device=x.device
                 )

@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = [
     "BETA_SCHEDULES",
+    "VARIANCE_TYPES",
     "bound_quadrature",
     "cosine_beta_schedule",
     "diffusion_coefficients",
@@ -178,35 +179,65 @@ def training_timesteps(alphas_cumprod, snr_shift):
     return np.minimum(steps, len(abar) - 1).astype(np.int64)
 
 
-def bound_quadrature(betas, max_terms):
-    """Steps and weights of the variational bound's sum over steps ``t >= 1``.
+VARIANCE_TYPES = ("fixed_large", "fixed_small")
 
-    The weight of step t (0-based) is :math:`\\beta_t / (2\\alpha_t(1-\\bar\\alpha_{t-1}))`
-    (:math:`\\beta_t^2/(2\\tilde\\beta_t\\alpha_t(1-\\bar\\alpha_t))`, eq. 12 of Ho et al.
-    with :math:`\\sigma_t^2 = \\tilde\\beta_t`). With ``T - 1 <= max_terms`` every step is
-    returned with its weight; beyond, ``max_terms`` steps at the midpoints of equal shares of the
-    total weight, each weighing ``total / max_terms`` (the midpoint rule on the weights' CDF: the
-    heavy early steps get several evaluations, each with its own noise).
+
+def bound_quadrature(betas, max_terms, variance_type="fixed_small"):
+    r"""Steps, weights and constant of the variational bound's sum over steps ``t >= 1``.
+
+    Step t's term (0-based t) is :math:`KL(q(x_{t-1}|x_t,x_0)\,\|\,\mathcal N(\mu_\theta,
+    \sigma_t^2 I))`, with :math:`\tilde\beta_t = \beta_t(1-\bar\alpha_{t-1})/(1-\bar\alpha_t)`
+    the variance of the posterior q:
+
+    .. math:: w_t\,\lVert\varepsilon - \varepsilon_\theta\rVert^2 + \tfrac d2\big(r_t - 1
+              - \log r_t\big),\qquad w_t = \frac{\beta_t^2}{2\sigma_t^2\alpha_t
+              (1-\bar\alpha_t)},\quad r_t = \tilde\beta_t / \sigma_t^2
+
+    (eq. 12 of Ho et al.): ``"fixed_small"`` is :math:`\sigma_t^2 = \tilde\beta_t` (weight
+    :math:`\beta_t/(2\alpha_t(1-\bar\alpha_{t-1}))`, no constant), ``"fixed_large"``
+    :math:`\sigma_t^2 = \beta_t` (weight :math:`\beta_t/(2\alpha_t(1-\bar\alpha_t))`, and
+    :math:`r_t = (1-\bar\alpha_{t-1})/(1-\bar\alpha_t)`). With ``T - 1 <= max_terms`` every
+    step is returned with its weight; beyond, ``max_terms`` steps at the midpoints of equal shares
+    of the total weight, each weighing ``total / max_terms`` (the midpoint rule on the weights'
+    CDF: the heavy early steps get several evaluations, each with its own noise). The constant
+    needs no network and is summed exactly.
 
     Parameters
     ----------
     betas : array-like of shape (T,)
     max_terms : int
+    variance_type : {"fixed_small", "fixed_large"}, default="fixed_small"
+        The reverse variances :math:`\sigma_t^2`.
 
     Returns
     -------
     steps : ndarray of int64
         Steps in ``[1, T)``, possibly repeated.
     weights : ndarray of float64, same length
+    constant : float
+        :math:`\tfrac12\sum_t (r_t - 1 - \log r_t)`, nats per feature (0 for ``"fixed_small"``).
     """
+    if variance_type not in VARIANCE_TYPES:
+        raise ValueError(f"variance_type must be one of {VARIANCE_TYPES}, got {variance_type!r}.")
     c = diffusion_coefficients(betas)
-    w = c["betas"][1:] / (2 * c["alphas"][1:] * (1 - c["alphas_cumprod"][:-1]))
+    one_minus = 1 - c["alphas_cumprod"]
+    if variance_type == "fixed_small":
+        w = c["betas"][1:] / (2 * c["alphas"][1:] * one_minus[:-1])
+        constant = 0.0
+    else:
+        w = c["betas"][1:] / (2 * c["alphas"][1:] * one_minus[1:])
+        r = one_minus[:-1] / one_minus[1:]
+        constant = float(0.5 * np.sum(r - 1 - np.log(r)))
     steps = np.arange(1, len(w) + 1)
     if len(w) <= max_terms:
-        return steps, w
+        return steps, w, constant
     cum = np.cumsum(w)
     targets = (np.arange(max_terms) + 0.5) / max_terms * cum[-1]
-    return steps[np.searchsorted(cum, targets)], np.full(max_terms, cum[-1] / max_terms)
+    return (
+        steps[np.searchsorted(cum, targets)],
+        np.full(max_terms, cum[-1] / max_terms),
+        constant,
+    )
 
 
 # --- the forward process -----------------------------------------------------------------------
