@@ -254,18 +254,22 @@ class KernelRows:
             # over the block. Not the squared norms of rbf: with them inside the product, the
             # cancellation in |x|^2 + |x'|^2 - 2 x.x' would depend on how BLAS tiles the block (a
             # repeated sample would get another kernel value than its weighted twin); outside,
-            # every entry is computed the same way.
+            # every entry is computed the same way. The product and the elementwise passes run in
+            # float64 and are rounded once into the block: a float32 product's rounding depends
+            # on the BLAS kernel's tiling of the block (a repeated sample got another value than
+            # its weighted twin on AVX2 machines, not on AVX-512 ones), a float64 one's vanishes
+            # in that rounding.
+            self.product = np.empty(0)
             if kernel == "linear":
                 self.A = self.B = np.ascontiguousarray(F)
-                self.product = np.empty(0)
             elif kernel in ("rbf", "gaussian"):
-                self.B = F.astype(dtype)
-                self.A = (2.0 * F).astype(dtype)
-                self.sq_norms = sq.astype(dtype)
+                self.B = np.ascontiguousarray(F)
+                self.A = 2.0 * F
+                self.sq_norms = sq
             else:
                 ones = np.ones((F.shape[0], 1))
-                self.A = np.hstack([F, coef0 * ones]).astype(dtype)
-                self.B = np.hstack([F, ones]).astype(dtype)
+                self.A = np.hstack([F, coef0 * ones])
+                self.B = np.hstack([F, ones])
 
     def _check_range(self, largest):
         """Refuse kernels whose values overflow the float32 cache (``largest``: max |x|^2, gamma
@@ -297,46 +301,44 @@ class KernelRows:
             out[...] = K
             return out
         A, B = self.A[rows], self.B[cols]
-        if self.kernel == "linear":
-            # float64 product, rounded once into the float32 block
-            size = len(rows) * len(cols)
-            if self.product.size < size:
-                self.product = np.empty(size)
-            target = self.product[:size].reshape(len(rows), len(cols))
-        else:
-            target = out
-        if len(rows) * len(cols) * A.shape[1] < SINGLE_THREAD_FLOPS:
+        # float64 product and passes, rounded once into the float32 block
+        size = len(rows) * len(cols)
+        if self.product.size < size:
+            self.product = np.empty(size)
+        target = self.product[:size].reshape(len(rows), len(cols))
+        if size * A.shape[1] < SINGLE_THREAD_FLOPS:
             with limit_blas(1):
                 K = np.matmul(A, B.T, out=target)
         else:
             K = np.matmul(A, B.T, out=target)
-        if self.kernel == "linear":
-            if out is None:
-                return K.astype(self.dtype)
-            out[...] = K
-            return out
-        if self.kernel in ("rbf", "gaussian"):
+        rbf = self.kernel in ("rbf", "gaussian")
+        if rbf:
             # -gamma |x - x'|^2 = 2 x.x' - |x|^2 - |x'|^2 (x scaled by sqrt(gamma)), clipped at 0
             # against round-off, in one pass over the block instead of three.
             _shift_and_clip(K, self.sq_norms[rows], self.sq_norms[cols])
-            np.exp(K, out=K)
         elif self.kernel == "poly":
             _integer_power(K, int(self.degree))
         elif self.kernel == "sigmoid":
             np.tanh(K, out=K)
-        return K
+        if out is None:
+            out = np.empty(K.shape, dtype=self.dtype)
+        out[...] = K
+        if rbf:
+            # on the rounded argument, elementwise: in float32 at a fraction of float64's cost
+            np.exp(out, out=out)
+        return out
 
 
 @njit(cache=True, nogil=True)
 def _shift_and_clip(K, sq_rows, sq_cols):
     """K = min(K - sq_rows[:, None] - sq_cols[None, :], 0) in place, in that order of operations
-    (float32, as numpy's three passes would round)."""
+    (as numpy's three passes would round)."""
     for a in range(K.shape[0]):
         row = K[a]
         sa = sq_rows[a]
         for b in range(row.shape[0]):
             v = (row[b] - sa) - sq_cols[b]
-            row[b] = v if v < 0 else np.float32(0.0)
+            row[b] = v if v < 0 else 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -357,7 +359,7 @@ def _integer_power(K, degree):
     flat = K.reshape(-1)
     for t in range(flat.shape[0]):
         base = flat[t]
-        result = np.float32(1.0)
+        result = base * 0.0 + 1.0
         e = degree
         while e:
             if e & 1:
