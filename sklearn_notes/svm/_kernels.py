@@ -203,11 +203,13 @@ class KernelRows:
 
     Each block is one matrix product through BLAS followed by in-place elementwise passes (for RBF,
     ``exp(-(|x|^2 + |x'|^2 - 2 x.x'))`` on rows scaled by :math:`\\sqrt\\gamma`, with the squared
-    norms computed once), stored in ``dtype``: float32 halves the cost of the product and of the
-    cache, as libsvm's float kernel cache does. The scaling by :math:`\\sqrt\\gamma` is done in
-    float64 before the rows are rounded, so that with ``gamma="scale"`` the blocks of ``1e150 * X``
-    are those of ``X``. The linear kernel, unbounded and not scaled by a gamma, is computed in
-    float64 and rounded once, so that it equals the same kernel precomputed in float64. Sparse
+    norms computed once), stored in ``dtype``: float32 halves the cache, as libsvm's float kernel
+    cache does. The product and the passes before the rbf's exp run in float64 and are rounded
+    once into the block (the exp then runs in float32), so that every entry is its float64 value
+    rounded, however BLAS tiles the block: a repeated sample gets its weighted twin's value, and
+    the linear kernel equals the same kernel precomputed in float64. The scaling by
+    :math:`\\sqrt\\gamma` is done in float64, so that with ``gamma="scale"`` the blocks of
+    ``1e150 * X`` are those of ``X``. Sparse
     rows, callables and Gram matrices go through :func:`kernel_matrix` (float64) block by block.
 
     Parameters
