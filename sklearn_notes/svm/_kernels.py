@@ -41,7 +41,7 @@ KERNELS = ("linear", "poly", "rbf", "gaussian", "sigmoid", "precomputed")
 # (3.4e38), with room for the sums the solver forms from them.
 FLOAT32_LIMIT = 1e37
 
-# The fast path folds gamma into X and computes float32 products; its squared norms must stay far
+# The fast path folds gamma into X and computes the products by BLAS; its squared norms must stay far
 # from float32's limit so that |x|^2 + |x'|^2 - 2 x.x' keeps some digits. Beyond, blocks come in
 # float64 from exact differences (a huge gamma: the kernel is then nearly the identity).
 FAST_PATH_LIMIT = 1e30
