@@ -11,7 +11,8 @@ loss (eq. 14 of Ho et al. 2020)
           \sqrt{1-\bar\alpha_t}\,\varepsilon,\ t) \big\rVert^2 .
 
 Sampling starts from :math:`x_T \sim \mathcal N(0, I)` and denoises step by step: DDPM's ancestral
-sampler is stochastic (the notes: "the same denoising does not always give the same result") and
+sampler is stochastic (the notes: "the same denoising does not always give the same result"),
+draws each step with variance :math:`\beta_t` (or the posterior's :math:`\tilde\beta_t`) and
 uses all T steps; DDIM (Song et al. 2021) is deterministic given :math:`x_T` and can skip
 steps — the notes' "slow sampling, 100-1000 steps" made measurable
 (``examples/compare_generators.py``); DPM-Solver++(2M) (Lu et al. 2022) is DDIM with a
