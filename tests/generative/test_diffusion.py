@@ -399,7 +399,8 @@ def test_diffusion_model_grid_search_picks_the_longer_chain_on_gaussian_data():
     ).fit(X)
     assert search.best_params_ == {"n_steps": 200}
     true_ll = scipy.stats.norm.logpdf(X[:, 0], 3.0, 2.0).mean()
-    assert true_ll - 2.5 < search.best_score_ < true_ll + 0.1
+    # measured: -2.21 against the true -2.11 (-3.11 with the beta-tilde variances)
+    assert true_ll - 0.5 < search.best_score_ < true_ll + 0.1
 
 
 @pytest.mark.parametrize("n_features, width", [(2, 128), (10, 128), (64, 768), (100, 1024)])
