@@ -57,7 +57,7 @@ ax.legend()
 save_figure(fig, "rnn_vanishing_gradient.png")
 
 # --- the long-range task: remember the first step over T - 1 distractors ------------------------
-T_TASK, N_TRAIN, EPOCHS = (40, 128, 2) if quick_mode() else (200, 512, 15)
+T_TASK, N_TRAIN, EPOCHS = (40, 128, 2) if quick_mode() else (200, 512, 30)
 X, y = _marker_sequences(N_TRAIN, T_TASK, random_state=0)
 X_test, y_test = _marker_sequences(500, T_TASK, random_state=1)
 print(f"\nmarker at step 1, then {T_TASK - 1} distractors; {N_TRAIN} training sequences:")

@@ -116,8 +116,10 @@ def test_rnn_classifier_long_range_memory_needs_gates():
 
     X, y = _marker_sequences(512, 200, random_state=0)
     X_test, y_test = _marker_sequences(500, 200, random_state=1)
+    # 30 epochs: at 15 the gated cells reached 1.00 on one machine and 0.93 on another (AVX2),
+    # whose torch kernels round differently; at 30, 0.99 on seeds 0 and 2 there
     scores = {
-        cell: RNNClassifier(cell, hidden_size=16, batch_size=32, max_epochs=15, random_state=0)
+        cell: RNNClassifier(cell, hidden_size=16, batch_size=32, max_epochs=30, random_state=0)
         .fit(X, y)
         .score(X_test, y_test)
         for cell in ("rnn", "lstm", "gru")
