@@ -318,10 +318,14 @@ def multiscale_mmd2(X_real, X_fake, *, scales=(0.1, 0.3, 1.0)):
 # --- distance to a known support ---------------------------------------------------------------
 
 
-def _nearest_distance(points, support):
-    """Distance from each point to its nearest support point, shape (n,)."""
+def _support_distances(support, sigma, *point_sets):
+    """Validate the inputs of the support metrics; for each point set, the distance of each
+    point to its nearest support point, shape (n,)."""
+    support = check_array(support, dtype=np.float64)
+    if not sigma > 0:
+        raise ValueError(f"sigma must be positive, got {sigma!r}.")
     nn = NearestNeighbors(n_neighbors=1).fit(support)
-    return nn.kneighbors(points)[0][:, 0]
+    return [nn.kneighbors(check_array(p, dtype=np.float64))[0][:, 0] for p in point_sets]
 
 
 def support_share(samples, support, sigma, *, n_sigma=3.0):
@@ -351,11 +355,8 @@ def support_share(samples, support, sigma, *, n_sigma=3.0):
     >>> round(support_share(X, ring_centers(), 0.05), 2)
     0.99
     """
-    samples = check_array(samples, dtype=np.float64)
-    support = check_array(support, dtype=np.float64)
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}.")
-    return float(np.mean(_nearest_distance(samples, support) <= n_sigma * sigma))
+    (distance,) = _support_distances(support, sigma, samples)
+    return float(np.mean(distance <= n_sigma * sigma))
 
 
 def support_spread(samples, reference, support, sigma, *, n_sigma=3.0):
@@ -395,17 +396,10 @@ def support_spread(samples, reference, support, sigma, *, n_sigma=3.0):
     >>> round(support_spread(centers[X[:, 0].argsort() % 8], X_test, centers, 0.05), 1)
     0.0
     """
-    samples = check_array(samples, dtype=np.float64)
-    reference = check_array(reference, dtype=np.float64)
-    support = check_array(support, dtype=np.float64)
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}.")
+    distance, reference_distance = _support_distances(support, sigma, samples, reference)
     cap = n_sigma * sigma
-
-    def mean_square(points):
-        return np.mean(np.minimum(_nearest_distance(points, support), cap) ** 2)
-
-    return float(mean_square(samples) / mean_square(reference))
+    mean_square = [np.mean(np.minimum(d, cap) ** 2) for d in (distance, reference_distance)]
+    return float(mean_square[0] / mean_square[1])
 
 
 def mode_coverage(samples, centers, sigma, *, n_sigma=3.0, min_share=0.25):
