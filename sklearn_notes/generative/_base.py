@@ -15,7 +15,6 @@ these hooks:
 - ``_scaler()`` (optional): the working range, standardization unless overridden.
 """
 
-import copy
 import numbers
 import re
 import textwrap
@@ -30,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils._fit_guard import atomic_fit
 from ..utils._torch import MAX_SEED, import_torch, seed_from, uses_n_jobs
-from ..utils._torch_base import TorchEstimator, history_dict
+from ..utils._torch_base import TorchEstimator, copy_net, history_dict
 
 __all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets", "shared_parameter_docs"]
 
@@ -172,7 +171,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         # 3. train a fresh net, or a copy of the fitted one: a failed or interrupted fit leaves
         # the estimator as it was
         if warm:
-            net = copy.deepcopy(self.net_)
+            net = copy_net(self.net_)
             # only what changed: skorch re-creates the optimizers (losing Adam's moments) when lr
             # is set
             new = dict(max_epochs=self.max_epochs, lr=self.lr)

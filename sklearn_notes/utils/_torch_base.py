@@ -31,7 +31,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._torch import import_torch, resolve_device, torch_seeded, torch_threads
 
-__all__ = ["ArrayBatches", "QuickModeSwitch", "TorchEstimator", "history_dict", "train_epochs"]
+__all__ = [
+    "ArrayBatches",
+    "QuickModeSwitch",
+    "TorchEstimator",
+    "copy_net",
+    "history_dict",
+    "train_epochs",
+]
 
 #: Smallest decrease of the validation loss that counts as an improvement for early stopping.
 EARLY_STOPPING_TOL = 1e-4
@@ -214,6 +221,19 @@ def _latest(history):
 def history_dict(history):
     """skorch History -> ``{name: list of per-epoch floats}`` (losses only, not timings)."""
     return {k: [float(row[k]) for row in history if k in row] for k in _loss_keys(history)}
+
+
+def copy_net(net):
+    """An independent copy of a skorch net on the same device, to train without touching ``net``.
+
+    ``copy.deepcopy`` would go through skorch's pickling, which serializes every module and
+    optimizer with ``torch.save`` so that a pickle can move between devices; a copy in place needs
+    none of that. Deep-copying the attributes under one memo copies each tensor once, so the
+    copied optimizers step the copied modules' parameters.
+    """
+    new = type(net).__new__(type(net))
+    new.__dict__.update(copy.deepcopy(net.__dict__, {id(net): new}))
+    return new
 
 
 def _split(data, validation_fraction, seed, stratify=None):

@@ -83,6 +83,28 @@ def test_torch_estimator_interrupted_fit_reraises_and_leaves_the_model_bit_ident
     np.testing.assert_array_equal(_outputs(est), outputs)
 
 
+@pytest.mark.parametrize("cls", [*GENERATORS, Autoencoder], ids=lambda c: c.__name__)
+def test_warm_start_trains_a_copy_whose_optimizers_step_its_own_weights(cls):
+    est = _fit(_make(cls, random_state=0, warm_start=True))
+    old = est.net_
+    weights = {k: v.clone() for k, v in old.module_.state_dict().items()}
+    n_steps = [s["step"] for s in old.optimizer_.state_dict()["state"].values()]
+    _fit(est.set_params(max_epochs=1))
+    new = est.net_
+    # the old net is untouched, the new one moved: its optimizers step the copied weights
+    for k, v in old.module_.state_dict().items():
+        assert torch.equal(v, weights[k]), k
+    assert any(not torch.equal(new.module_.state_dict()[k], v) for k, v in weights.items())
+    new_params = {id(p) for _, p in new.get_all_learnable_params()}
+    assert new_params.isdisjoint(id(p) for _, p in old.get_all_learnable_params())
+    for name in new._optimizers:  # the GAN has two
+        opt = getattr(new, name + "_")
+        assert {id(p) for group in opt.param_groups for p in group["params"]} <= new_params
+    # Adam's moments carried over and advanced: one epoch of steps on top of the old count
+    steps = [s["step"] for s in new.optimizer_.state_dict()["state"].values()]
+    assert all(after > before for after, before in zip(steps, n_steps))
+
+
 def test_diffusion_model_diverged_refit_keeps_the_previous_model():
     dm = _make(DiffusionModel, random_state=0).fit(X_IRIS)
     params, before, samples = dm.get_params(), pickle.dumps(dm), dm.sample(10, random_state=0)
