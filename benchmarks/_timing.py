@@ -2,12 +2,44 @@
 
 This machine is noisy: timing ours, then theirs, in two blocks lets a burst of load land on one of
 them. Running them in turn (ours, theirs, ours, theirs, ...) and keeping each one's best time
-compares them under the same conditions.
+compares them under the same conditions. When the whole machine slows for long stretches (a
+neighbour's load), no round may be quiet for both; :func:`interleaved` keeps every round, so a
+benchmark can take the median over the rounds of the ratio of two adjacent calls, which such a
+slowdown scales alike.
 """
 
 import time
 
-__all__ = ["best_of"]
+import numpy as np
+
+__all__ = ["best_of", "interleaved"]
+
+
+def interleaved(fns, repeats=3):
+    """Call the callables in turn, ``repeats`` rounds; every time of every round.
+
+    Parameters
+    ----------
+    fns : sequence of callable
+        Zero-argument callables, called in this order in every round.
+    repeats : int, default=3
+        Rounds.
+
+    Returns
+    -------
+    times : ndarray of shape (repeats, len(fns))
+        Seconds of each call, one row per round.
+    results : list
+        Each callable's return value from the last round.
+    """
+    times = np.empty((repeats, len(fns)))
+    results = [None] * len(fns)
+    for r in range(repeats):
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            results[i] = fn()
+            times[r, i] = time.perf_counter() - start
+    return times, results
 
 
 def best_of(fns, repeats=3):
@@ -27,11 +59,5 @@ def best_of(fns, repeats=3):
     results : list
         Each callable's return value from the last round.
     """
-    times = [float("inf")] * len(fns)
-    results = [None] * len(fns)
-    for _ in range(repeats):
-        for i, fn in enumerate(fns):
-            start = time.perf_counter()
-            results[i] = fn()
-            times[i] = min(times[i], time.perf_counter() - start)
-    return times, results
+    times, results = interleaved(fns, repeats)
+    return times.min(axis=0).tolist(), results

@@ -6,11 +6,13 @@ penalty and the EMA of the weights where the estimators' defaults keep them); th
 twenty lines one would write by hand. Ours is what a user runs: a warm-started ``fit`` of the
 estimator (validation, scaling, the copy of the fitted net that makes an interrupted fit safe, the
 package's epoch loop around skorch's steps, history). The ratio is the price of all that on top
-of the mathematics. Runs are interleaved (ours, bare, ours, bare, ...) and the best of each is
-kept, since the machine is shared.
+of the mathematics. Runs are interleaved (ours, bare, ours, bare, ...), since the machine is
+shared; the overhead is printed from the best time of each and as the median over the rounds of the
+ratio within a round, which the goal uses: on a machine slowed for minutes by its neighbours, no
+round is quiet for both sides and the best-of ratio swings by tens of percent between runs.
 
-Usage: ``python benchmarks/bench_generative.py [--quick]``. Exit status 1 if an overhead exceeds
-15 %.
+Usage: ``python benchmarks/bench_generative.py [--quick]``. Exit status 1 if the median overhead
+exceeds 15 %.
 
 ``--quality [--sets ring moons "swiss roll" digits] [--models ...] [--epochs 300]`` measures sample
 quality instead, beside the classical samplers and the metrics' controls: the three 2-D sets
@@ -27,7 +29,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
-from _timing import best_of
+from _timing import interleaved
 from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
@@ -132,7 +134,8 @@ def _setup(est, X):
 
 
 def _throughput(est, bare, X_np, X, epochs, repeats):
-    """Best seconds per epoch of a warm-started ``fit`` and of the bare loop, interleaved."""
+    """Seconds per epoch of a warm-started ``fit`` and of the bare loop, interleaved: an array of
+    shape (repeats, 2), one row per round."""
     net, module, opt = _setup(est, X_np)
     est.set_params(warm_start=True, max_epochs=epochs)
     rounds = iter(range(repeats))
@@ -142,8 +145,8 @@ def _throughput(est, bare, X_np, X, epochs, repeats):
         for e in range(epochs):
             bare(net, module, opt, X, _batches(len(X), 128, 1000 * r + e))
 
-    times, _ = best_of([lambda: est.fit(X_np), bare_epochs], repeats)
-    return times[0] / epochs, times[1] / epochs
+    times, _ = interleaved([lambda: est.fit(X_np), bare_epochs], repeats)
+    return times / epochs
 
 
 CASES = {
@@ -409,19 +412,27 @@ def main(argv=None):
         print(f"\ngoals missed: {missed or 'none'}")
         return 1 if missed else 0
     torch.set_num_threads(1)
-    epochs, repeats = (2, 2) if args.quick else (10, 5)
+    epochs, repeats = (2, 2) if args.quick else (10, 10)
 
     X_np = load_digits().data
     X = torch.as_tensor(StandardScaler().fit_transform(X_np), dtype=torch.float32)
-    print(f"digits {tuple(X.shape)}, batch 128, {epochs} epochs, best of {repeats}, 1 thread")
-    print(f"{'model':<16}{'fit s/epoch':>16}{'bare s/epoch':>14}{'overhead':>10}")
+    print(f"digits {tuple(X.shape)}, batch 128, {epochs} epochs, {repeats} rounds, 1 thread")
+    print("best of the rounds; overhead: of the best times, and the median over the rounds of")
+    print("ours / bare in the same round (the goal's measure: a slowdown of the machine that lasts")
+    print("a round scales both sides alike)")
+    header = f"{'model':<16}{'fit s/epoch':>12}{'bare s/epoch':>14}"
+    print(f"{header}{'overhead best':>15}{'median':>9}")
     failed = []
     for name, (make, bare) in CASES.items():
         est = make().set_params(random_state=0, batch_size=128)
-        best_ours, best_bare = _throughput(est, bare, X_np, X, epochs, repeats)
-        overhead = best_ours / best_bare - 1
-        print(f"{name:<16}{best_ours:>16.4f}{best_bare:>14.4f}{overhead:>+10.1%}")
-        if overhead > MAX_OVERHEAD:
+        times = _throughput(est, bare, X_np, X, epochs, repeats)
+        best_ours, best_bare = times.min(axis=0)
+        paired = float(np.median(times[:, 0] / times[:, 1])) - 1
+        print(
+            f"{name:<16}{best_ours:>12.4f}{best_bare:>14.4f}"
+            f"{best_ours / best_bare - 1:>+15.1%}{paired:>+9.1%}"
+        )
+        if paired > MAX_OVERHEAD:
             failed.append(name)
     if failed:
         print(f"overhead above {MAX_OVERHEAD:.0%}: {failed}")
