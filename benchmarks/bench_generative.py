@@ -40,7 +40,7 @@ MAX_OVERHEAD = 0.15
 
 
 def _batches(n, batch_size, seed):
-    """The permutation TensorBatches draws after ``torch.manual_seed(seed)``."""
+    """The permutation ArrayBatches draws after ``torch.manual_seed(seed)``."""
     torch.manual_seed(seed)
     order = torch.randperm(n)
     return [order[i : i + batch_size] for i in range(0, n, batch_size)]
