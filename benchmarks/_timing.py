@@ -43,14 +43,7 @@ def interleaved(fns, repeats=3):
 
 
 def best_of(fns, repeats=3):
-    """Call the callables in turn, ``repeats`` rounds; keep each one's fastest time.
-
-    Parameters
-    ----------
-    fns : sequence of callable
-        Zero-argument callables, called in this order in every round.
-    repeats : int, default=3
-        Rounds.
+    """:func:`interleaved` (same parameters), keeping each callable's fastest time.
 
     Returns
     -------
