@@ -121,6 +121,11 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         (in the models whose constraints allow ``"auto"``)."""
         raise NotImplementedError
 
+    def _lr(self, n_features):
+        """The learning rate for ``n_features`` features (a model whose ``lr`` takes ``"auto"``
+        resolves it here)."""
+        return self.lr
+
     def _hidden(self, n_features):
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, str) and sizes == "auto":
@@ -156,6 +161,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         X = validate_data(self, X, reset=not warm, dtype=np.float64)
         nets = import_nets()
         hidden = self.hidden_layer_sizes_ if warm else self._hidden(X.shape[1])
+        lr = self._lr(X.shape[1])
         self._check_params()
         device = self._device()
 
@@ -174,13 +180,13 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
             net = copy_net(self.net_)
             # only what changed: skorch re-creates the optimizers (losing Adam's moments) when lr
             # is set
-            new = dict(max_epochs=self.max_epochs, lr=self.lr)
+            new = dict(max_epochs=self.max_epochs, lr=lr)
             net.set_params(**{k: v for k, v in new.items() if getattr(net, k) != v})
         else:
             common = dict(
                 max_epochs=self.max_epochs,
                 batch_size=min(self.batch_size, len(Xs)),
-                lr=self.lr,
+                lr=lr,
                 device=device,
                 # the package's loop draws the one progress bar; skorch's table stays quiet
                 verbose=0,

@@ -93,6 +93,21 @@ def test_gan_reaches_the_ring_goal_at_the_defaults():
     assert mode_coverage(S, ring_centers(), 0.05)[0] == 8
 
 
+@pytest.mark.slow
+def test_gan_reaches_the_moons_goal_at_the_defaults():
+    # issue 12's goals with KernelDensity (bandwidth by CV) at 0.987 and -0.0002 on these sets
+    # (the benchmark): the MMD^2 goal is then the 5e-4 noise floor, where the noise-free arcs
+    # themselves score 0.0007 (the samples must be as wide as the data, not only on the arcs)
+    from sklearn.datasets import make_moons
+
+    X, _ = make_moons(2000, noise=0.05, random_state=0)
+    X_test, _ = make_moons(2000, noise=0.05, random_state=1)
+    S = GAN(max_epochs=300, random_state=0).fit(X).sample(2000, random_state=0)
+    arcs, _ = make_moons(20_000, noise=0.0)
+    assert support_share(S, arcs, 0.05) >= 0.987 - 0.10
+    assert multiscale_mmd2(X_test, S, scales=(0.1,))[0.1] <= 3 * max(-0.0002, 0) + 5e-4
+
+
 def test_gan_score_samples_far_from_the_data_is_a_clear_error():
     X, _ = make_ring(200, random_state=0)
     gan = GAN(max_epochs=2, random_state=0).fit(X)
@@ -197,12 +212,18 @@ def test_gan_minmax_scaling_keeps_samples_inside_the_training_box():
 
 
 @pytest.mark.parametrize(
-    "n_features, hidden", [(2, (64, 64)), (16, (64, 64)), (17, (68,) * 3), (200, (512,) * 3)]
+    "n_features, hidden, lr",
+    [(2, (64, 64), 7e-4), (16, (64, 64), 7e-4), (17, (68,) * 3, 1e-3), (200, (512,) * 3, 1e-3)],
 )
-def test_gan_auto_hidden_layer_sizes_grow_with_the_features_beyond_16(n_features, hidden):
+def test_gan_auto_widths_and_rate_change_beyond_16_features(n_features, hidden, lr):
     X = np.random.RandomState(0).randn(40, n_features)
     gan = GAN(max_epochs=1, random_state=0).fit(X)
     assert gan.hidden_layer_sizes_ == hidden
+    # the resolved rate is the one both optimizers start from (lr_discriminator=None)
+    assert gan.lr_ == lr
+    assert [g["lr"] for g in gan.net_.optimizer_.param_groups] == [lr]
+    assert [g["lr"] for g in gan.net_.optimizer_discriminator_.param_groups] == [lr]
+    assert GAN(lr=0.01, max_epochs=1).fit(X).lr_ == 0.01
     D = [
         m.out_features for m in gan.net_.discriminator_.modules() if isinstance(m, torch.nn.Linear)
     ]
