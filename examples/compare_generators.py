@@ -56,7 +56,10 @@ MODELS = {
     "DiffusionModel (DDPM)": lambda seed: DiffusionModel(
         n_steps=T, variance_type="fixed_small", max_epochs=3 if QUICK else 150, random_state=seed
     ),
-    "GAN": lambda seed: GAN(latent_dim=2, max_epochs=3 if QUICK else 150, random_state=seed),
+    # well separated modes: a small latent space and the faster rate put fewer samples between them
+    "GAN": lambda seed: GAN(
+        latent_dim=2, lr=1e-3, max_epochs=3 if QUICK else 150, random_state=seed
+    ),
     # the notes' VAE (prior N(0, I)) beside the package's default (a learned mixture prior)
     "VAE (prior N(0, I))": lambda seed: VAE(
         n_prior_components=1, max_epochs=3 if QUICK else 300, random_state=seed
