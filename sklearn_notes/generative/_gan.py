@@ -40,6 +40,8 @@ _SCORE_SEED = 0
 _N_PARZEN = 1000
 # at most this many samples of X enter the MMD of score
 _MAX_MMD = 2000
+# up to this many features the "auto" widths are small and the "auto" rate is the slower one
+_SMALL = 16
 
 
 class GAN(ConditionalGeneratorMixin, BaseGenerator):
@@ -254,10 +256,10 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         self.random_state = random_state
 
     def _auto_hidden(self, n_features):
-        return (64, 64) if n_features <= 16 else (min(512, 4 * n_features),) * 3
+        return (64, 64) if n_features <= _SMALL else (min(512, 4 * n_features),) * 3
 
     def _lr(self, n_features):
-        self.lr_ = (7e-4 if n_features <= 16 else 1e-3) if self.lr == "auto" else self.lr
+        self.lr_ = (7e-4 if n_features <= _SMALL else 1e-3) if self.lr == "auto" else self.lr
         return self.lr_
 
     def _scaler(self):
