@@ -238,6 +238,12 @@ class _Column:
         if value in self.states:
             return self.states.index(value)
         if self.edges is not None and isinstance(value, numbers.Real):
+            if not math.isfinite(value):
+                # searchsorted would put +inf (and NaN) in the top bin, -inf in the bottom one;
+                # predict_proba refuses infinity too.
+                raise ValueError(
+                    f"Evidence for {self.name!r} must be finite or a bin label; got {value!r}."
+                )
             return int(np.searchsorted(self.edges, float(value), side="left"))
         canon = _canonical(value)
         if canon in self.states:
@@ -714,6 +720,14 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         ]
 
     def _state_index(self, node, value):
+        if _missing_scalar(value):
+            # Evidence is what was observed: a missing value has no state to condition on (NaN
+            # on a discretized column would otherwise land in the top bin). Leaving the node
+            # out of the evidence is how to marginalize it, as predict_proba does with NaN.
+            raise ValueError(
+                f"Evidence for {node!r} must be an observed value; got {value!r}. Leave the node "
+                "out of the evidence to marginalize it."
+            )
         if node == self.target:
             if value in self.states_[node]:
                 return self.states_[node].index(value)
@@ -727,7 +741,9 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         ----------
         variables : node or list of nodes
         evidence : dict of {node: state}, default=None
-            Observed states (for a discretized column, a bin label or a raw number).
+            Observed states (for a discretized column, a bin label or a finite number). A
+            missing value (NaN, None, pandas.NA) is a ``ValueError``, not a marginalized node:
+            leave an unobserved node out of the dict.
         joint : bool, default=False
             Return the joint posterior of ``variables`` instead of one marginal each.
 
@@ -947,7 +963,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             Number of rows.
         evidence : dict of {node: state}, default=None
             Fixed states: the rows are drawn from the joint conditioned on them (every draw that
-            disagrees with the evidence is rejected, so the sample is exact).
+            disagrees with the evidence is rejected, so the sample is exact). Values as in
+            :meth:`query` (a missing value is a ``ValueError``).
         random_state : int, RandomState instance or None, default=None
             Seed of the draw.
 
@@ -1026,6 +1043,7 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         variables : node or list of nodes, default=None
             None: every unobserved node (the most probable explanation).
         evidence : dict of {node: state}, default=None
+            Observed states, as in :meth:`query` (a missing value is a ``ValueError``).
 
         Returns
         -------

@@ -336,6 +336,35 @@ def test_bayesnet_discretizes_continuous_columns_and_reads_raw_evidence():
     assert len(integer_codes.states_["x0"]) == np.unique(np.round(x * 2)).size
 
 
+def test_bayesnet_missing_or_infinite_evidence_is_refused_not_binned():
+    # NaN used to be searchsorted into the top bin and -inf into the bottom one, silently.
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=200)
+    model = BayesNet(n_bins=4).fit(
+        np.column_stack([x, rng.randint(0, 2, 200)]), (x > 0.5).astype(int)
+    )
+    missing = [np.nan, None, pd.NA, np.float64("nan")]
+    for value in missing:
+        with pytest.raises(ValueError, match="must be an observed value"):
+            model.query("y", {"x0": value})
+        with pytest.raises(ValueError, match="must be an observed value"):
+            model.query("y", {"x1": value})  # a categorical column: the same message
+    for value in [np.inf, -np.inf, float("inf")]:
+        with pytest.raises(ValueError, match="must be finite"):
+            model.query("y", {"x0": value})
+    for call in (
+        lambda ev: model.map_query(["y"], ev),
+        lambda ev: model.sample(3, evidence=ev, random_state=0),
+    ):
+        with pytest.raises(ValueError, match="must be an observed value"):
+            call({"x0": np.nan})
+        with pytest.raises(ValueError, match="must be finite"):
+            call({"x0": np.inf})
+    # A finite number still reads as its bin.
+    top = model.states_["x0"][-1]
+    assert model.query("y", {"x0": 9.0}) == model.query("y", {"x0": top})
+
+
 def test_bayesnet_declared_categories_keep_unseen_states():
     X = np.array([["low"], ["high"], ["low"], ["low"]], dtype=object)
     y = np.array([0, 1, 0, 1])
