@@ -127,7 +127,9 @@ class _TorchClassifier(ClassifierMixin, TorchEstimator):
         )
         codes = encoder.transform(y)
         counts = np.bincount(codes)
-        data = (X.astype(np.float32), codes.astype(np.int64), sample_weight.astype(np.float32))
+        # mean 1, for the net's per-batch loss (see ClassifierNet); a zero weight drops the row
+        weight = sample_weight / sample_weight.mean()
+        data = (X.astype(np.float32), codes.astype(np.int64), weight.astype(np.float32))
         seed = seed_from(check_random_state(self.random_state))
         self._train(
             net, data, seed=seed, device=net.device, stratify=codes if counts.min() > 1 else None

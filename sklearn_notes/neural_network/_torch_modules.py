@@ -16,8 +16,11 @@ __all__ = ["ClassifierNet", "ConvNet", "RecurrentNet", "chrono_initialization", 
 class ClassifierNet(QuickModeSwitch, NeuralNet):
     r"""skorch net minimizing the sample-weighted cross-entropy of a module's logits.
 
-    Batches are ``(X, (y, sample_weight))``; the loss of a batch is
-    :math:`\sum_i w_i \ell_i / \sum_i w_i`. The epoch loop is the package's
+    Batches are ``(X, (y, sample_weight))`` with the weights scaled to mean 1 over the training
+    set; the loss of a batch of size B is :math:`\frac1B \sum_i w_i \ell_i`, an unbiased estimate
+    of the weighted mean loss :math:`\sum_i w_i \ell_i / \sum_i w_i` of the whole set. (That ratio
+    taken per batch would be 0/0 on a batch whose weights are all zero, and biased on small
+    batches.) The epoch loop is the package's
     (:func:`~sklearn_notes.utils._torch_base.train_epochs`), which records the losses.
     """
 
@@ -37,7 +40,7 @@ class ClassifierNet(QuickModeSwitch, NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y, weight = (to_tensor(a, device=self.device) for a in y_true)
         losses = F.cross_entropy(y_pred, y, reduction="none")
-        return torch.sum(losses * weight) / torch.sum(weight)
+        return torch.mean(losses * weight)
 
 
 class ConvNet(nn.Module):
