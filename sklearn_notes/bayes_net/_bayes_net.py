@@ -1089,8 +1089,10 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            When a node or state name cannot be written in BIF (e.g. a bin label such as
-            ``"(0.5, 1]"``, which holds delimiters).
+            When a node or state name cannot be read back as written: a bin label such as
+            ``"(0.5, 1]"`` (it holds delimiters), a comment marker (``//``, ``/*``, ``*/``), or
+            whitespace other than single spaces between words (the reader splits names at
+            whitespace and joins the words with one space).
         """
         from ._bif import write_bif
 

@@ -320,12 +320,26 @@ def read_bif(source, target=None, elimination_order="min_fill"):
     return _from_cpts([cpts[v] for v in variables], target, elimination_order)
 
 
+#: What starts or ends a comment: :func:`read_bif` would drop it, and the text after it.
+_COMMENT_MARKERS = ("//", "/*", "*/")
+
+
 def _checked(text, what):
+    """``str(text)``, when :func:`read_bif` reads it back as the same name; else a ValueError."""
     text = str(text)
-    if not text or text != text.strip() or any(c in text for c in _DELIMITERS + "\n"):
+    # The reader splits names into words at any whitespace and joins them with one space, so only
+    # single spaces between words survive (BIF has no quoting to carry tabs, line breaks or runs
+    # of spaces); a comment marker anywhere would make the reader drop part of the file.
+    if (
+        not text
+        or " ".join(text.split()) != text
+        or any(c in text for c in _DELIMITERS)
+        or any(m in text for m in _COMMENT_MARKERS)
+    ):
         raise ValueError(
-            f"{what} {text!r} cannot be written in BIF (empty, padded, or holding one of "
-            f"{_DELIMITERS!r}); rename it, or declare the column's states."
+            f"{what} {text!r} cannot be written in BIF (empty; padded, or holding whitespace other "
+            f"than single spaces; holding one of {_DELIMITERS!r} or a comment marker '//', '/*', "
+            "'*/'); rename it, or declare the column's states."
         )
     return text
 

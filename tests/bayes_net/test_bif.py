@@ -1,6 +1,7 @@
 """BIF: reading, writing, round trips, line-numbered errors; pgmpy's bundled networks (slow)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_notes import BayesNet, read_bif
@@ -72,6 +73,36 @@ def test_bif_round_trip_is_exact(tmp_path):
     binned = BayesNet().fit(rng.rand(20, 1), [0, 1] * 10)
     with pytest.raises(ValueError, match="cannot be written in BIF"):
         binned.to_bif()
+
+
+def _fitted(column, states):
+    """A naive Bayes net over one column named ``column`` holding ``states``."""
+    X = pd.DataFrame({column: list(states) * 2})
+    return BayesNet().fit(X, [0, 1] * len(states))
+
+
+def test_to_bif_refuses_names_it_cannot_read_back():
+    # Comment markers made read_bif drop text ('a/*b' ... 'c*/d' became one node 'a d', a state
+    # 'http://a' an unreadable file); runs of whitespace came back as one space.
+    for column, states in [
+        ("a/*b", ["p", "q"]),
+        ("c*/d", ["p", "q"]),
+        ("e//f", ["p", "q"]),
+        ("url", ["http://a", "b"]),
+        ("my  col", ["p", "q"]),
+        ("tab\tcol", ["p", "q"]),
+        ("col", ["p  q", "p q"]),
+        ("col", ["p\u00a0q", "r"]),
+    ]:
+        with pytest.raises(ValueError, match="cannot be written in BIF"):
+            _fitted(column, states).to_bif()
+    with pytest.raises(ValueError, match="cannot be written in BIF"):
+        _fitted("col", ["p", "q"]).to_bif(name="net // v2")
+    # What the reader gives back unchanged is still written: single spaces, a lone '/' or '*'.
+    net = _fitted("a b/c*d", ["p q", "r/s", "t*u"])
+    back = read_bif(net.to_bif(name="net v2"), target="y")
+    assert back.dag_.nodes == ["a b/c*d", "y"]
+    assert back.states_["a b/c*d"] == ("p q", "r/s", "t*u")
 
 
 @pytest.mark.parametrize(
