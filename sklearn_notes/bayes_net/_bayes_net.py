@@ -719,6 +719,20 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             for i in np.flatnonzero(keep).tolist()
         ]
 
+    def _query_indices(self, variables, observed):
+        """Node indices of ``variables`` (a node, or a collection of nodes; a string is one node,
+        never its characters), each once, none of them in ``observed``."""
+        query = self.dag_._as_list(variables, "variables")
+        if not query:
+            raise ValueError("`variables` is empty: name at least one node to query.")
+        if len(set(query)) != len(query):
+            raise ValueError("`variables` lists a node twice.")
+        both = set(query) & set(observed)
+        if both:
+            names = sorted(str(self.dag_.nodes[i]) for i in both)
+            raise ValueError(f"Node(s) {names} are both queried and observed.")
+        return query
+
     def _state_index(self, node, value):
         if _missing_scalar(value):
             # Evidence is what was observed: a missing value has no state to condition on (NaN
@@ -740,6 +754,8 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         variables : node or list of nodes
+            A string is one node's name, never a list of characters. At least one node, none
+            twice, none observed (else a ``ValueError``).
         evidence : dict of {node: state}, default=None
             Observed states (for a discretized column, a bin label or a finite number). A
             missing value (NaN, None, pandas.NA) is a ``ValueError``, not a marginalized node:
@@ -755,18 +771,11 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             in the order of ``variables``.
         """
         check_is_fitted(self)
-        variables = [variables] if variables in self.dag_ else list(variables)
         evidence = dict(evidence or {})
-        for v in list(variables) + list(evidence):
-            self.dag_._idx(v)  # unknown node -> ValueError
-        if len(set(variables)) != len(variables):
-            raise ValueError("`variables` lists a node twice.")
-        both = set(variables) & set(evidence)
-        if both:
-            raise ValueError(f"Node(s) {sorted(map(str, both))} are both queried and observed.")
-        index = self.dag_._index
-        observed = {index[v]: self._state_index(v, s) for v, s in evidence.items()}
-        table = self._posterior([index[v] for v in variables], observed)
+        observed = self._evidence_codes(evidence)
+        query = self._query_indices(variables, observed)
+        variables = [self.dag_.nodes[i] for i in query]
+        table = self._posterior(query, observed)
         if not np.all(np.isfinite(table)):
             raise ValueError(f"The evidence {evidence} has probability zero under the model.")
         if joint:
@@ -1041,7 +1050,9 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         variables : node or list of nodes, default=None
-            None: every unobserved node (the most probable explanation).
+            None: every unobserved node (the most probable explanation; an empty dict when
+            every node is observed). Otherwise as in :meth:`query`: one node or a non-empty
+            list (an empty one is a ``ValueError``).
         evidence : dict of {node: state}, default=None
             Observed states, as in :meth:`query` (a missing value is a ``ValueError``).
 
@@ -1053,18 +1064,12 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         evidence = dict(evidence or {})
         observed = self._evidence_codes(evidence)
         if variables is None:
-            variables = [v for v in self.dag_.nodes if self.dag_._index[v] not in observed]
-        elif variables in self.dag_:
-            variables = [variables]
-        query = [self.dag_._idx(v) for v in variables]
-        if len(set(query)) != len(query):
-            raise ValueError("`variables` lists a node twice.")
-        both = set(query) & set(observed)
-        if both:
-            names = sorted(str(self.dag_.nodes[i]) for i in both)
-            raise ValueError(f"Node(s) {names} are both queried and observed.")
-        if not query:
-            return {}
+            query = [i for i in range(len(self.dag_.nodes)) if i not in observed]
+            if not query:
+                return {}  # every node observed: nothing is left to explain
+        else:
+            query = self._query_indices(variables, observed)
+        variables = [self.dag_.nodes[i] for i in query]
         factors = self._factors(query + list(observed), query, list(observed))
         best = most_probable(factors, query, observed, self.elimination_order, self.dag_.nodes)
         return {v: self.states_[v][best[i]] for v, i in zip(variables, query)}

@@ -357,9 +357,10 @@ class DAG:
         shown = ", ".join(map(repr, self.nodes[:10]))
         return f"[{shown}{', ...' if len(self.nodes) > 10 else ''}]"
 
-    def _as_set(self, nodes, what):
-        """Indices of a node or a collection of nodes (a name in the graph is a single node;
-        None, when it is not a node's name, is the empty set)."""
+    def _as_list(self, nodes, what):
+        """Indices of a node or a collection of nodes, in order, repeats kept (a name in the
+        graph is a single node, and so is any other string: never its characters; None, when it
+        is not a node's name, is the empty list)."""
         if nodes in self:
             return [self._index[nodes]]
         if nodes is None:
@@ -371,7 +372,11 @@ class DAG:
             if node not in self:
                 raise ValueError(f"Unknown node {node!r} in `{what}`; nodes: {self._preview()}.")
             out.append(self._index[node])
-        return list(dict.fromkeys(out))
+        return out
+
+    def _as_set(self, nodes, what):
+        """Like :meth:`_as_list`, each node once."""
+        return list(dict.fromkeys(self._as_list(nodes, what)))
 
     def _three_sets(self, x, y, given):
         xs, ys = self._as_set(x, "x"), self._as_set(y, "y")

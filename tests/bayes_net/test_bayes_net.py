@@ -418,6 +418,34 @@ def test_bayesnet_bad_structure_and_queries_raise():
         mle.query("y", {"x0": 0, "x1": 0})
 
 
+def test_bayesnet_query_variables_a_string_is_one_node_and_empty_is_an_error():
+    X = pd.DataFrame({"a": [0, 1, 1, 0, 1, 1], "b": [1, 1, 0, 0, 1, 0]})
+    model = BayesNet().fit(X, [0, 1, 1, 0, 1, 0])
+    # "ab" used to be read as the nodes 'a' and 'b' (and "zz" as 'z', 'z').
+    for call in (model.query, model.map_query):
+        with pytest.raises(ValueError, match="Unknown node 'ab'"):
+            call("ab")
+        with pytest.raises(ValueError, match="Unknown node 'zz'"):
+            call("zz")
+        with pytest.raises(ValueError, match="lists a node twice"):
+            call(["a", "a"])
+        # query([]) said "Nothing to infer", map_query([]) returned {}.
+        for empty in ([], ()):
+            with pytest.raises(ValueError, match="`variables` is empty"):
+                call(empty)
+        with pytest.raises(ValueError, match="both queried and observed"):
+            call("a", {"a": 1})
+    with pytest.raises(ValueError, match="`variables` is empty"):
+        model.query(None)  # map_query's None means every unobserved node, see below
+    assert model.query("a") == model.query(["a"])
+    assert set(model.query(["a", "b"])) == {"a", "b"}
+    assert list(model.map_query(("b", "a"))) == ["b", "a"]
+    # None asks map_query for every unobserved node: none left is an empty answer, not an error.
+    assert model.map_query(None, {"a": 1, "b": 0, "y": 1}) == {}
+    row = pd.DataFrame({"a": [1], "b": [0]})
+    assert model.map_query(evidence={"a": 1, "b": 0}) == {"y": model.predict(row)[0]}
+
+
 # --- scaling: Markov blanket, d-separated nodes, factor sizes -----------------------------------
 
 
