@@ -340,9 +340,24 @@ class DesignProblem:
         line search starts from it and doubles ``L`` until the sufficient-decrease test holds.
         """
         trace = float(self.sw @ _row_sq_norms(self.X))
-        if self.fit_intercept:  # sum_i s_i ||x_i - m||^2 = sum_i s_i ||x_i||^2 - S ||m||^2
-            trace += self.norm * (1.0 - float(self.x_mean @ self.x_mean))
-        return self.curvature * trace / (self.norm * self.shape[0]) + self.l2
+        if self.fit_intercept:
+            # sum_i s_i ||x_i - m||^2 = sum s_i ||x_i||^2 - 2 m^T X^T s + S ||m||^2 with S = sum(s),
+            # the sum of the weights in the loss: self.norm differs from it under class weights
+            # (which keep the sample weights' mean) and in minibatches (whose m is the full
+            # problem's), and using it there made the trace, hence L, negative.
+            m, total = self.x_mean, float(np.sum(self.sw))
+            centred = trace - 2.0 * float(m @ _weighted_mean(self.X, self.sw)) * total
+            centred += total * float(m @ m)
+            # the subtraction cancels when the features sit far from 0: a trace is never < 0
+            trace = max(centred, 0.0) + total  # + the intercept column of ones
+        L = self.curvature * trace / (self.norm * self.shape[0]) + self.l2
+        if not np.isfinite(L):  # inf - inf above: overflow, which the caller reports
+            return np.inf
+        if L <= 0.0:  # a step 1/L <= 0 would climb, and "converge" at once
+            # all features 0 and no penalty: the exact constant, or any step if it is 0 too
+            exact = self.lipschitz()
+            return exact if exact > 0.0 else 1.0
+        return L
 
     def sample_lipschitz(self):
         """Largest Lipschitz constant of one sample's term ``(n s_i / sum(s)) loss_i``.

@@ -362,3 +362,31 @@ def test_row_squared_norms_of_sparse_matrices_with_empty_rows(fmt):
     assert np.sum(X.getnnz(axis=1) == 0) > 0  # empty rows (and maybe empty trailing rows)
     np.testing.assert_allclose(_row_sq_norms(X), np.sum(X.toarray() ** 2, axis=1), rtol=1e-14)
     assert _row_sq_norms(sparse.csr_matrix((4, 3))).tolist() == [0.0] * 4
+
+
+@pytest.mark.parametrize("norm", [None, 37.0, 400.0])
+def test_lipschitz_estimate_is_the_mean_curvature_for_any_normalization(norm):
+    """The line search's start is ``c trace(X~^T S X~) / (norm (d + 1))``, in (0, exact L].
+
+    ``norm`` differs from ``sum(s)`` under class weights (it stays the sum of the sample
+    weights): with ``norm`` in place of ``sum(s)`` in the centring identity, features 10 away
+    from 0 made the estimate negative and the accelerated solver stopped after one step.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5)) + 10.0
+    Y, sw = rng.integers(0, 2, (200, 1)).astype(float), rng.uniform(0.2, 1.0, 200)
+    problem = DesignProblem(X, Y, sw, "logistic", 0.0, 0.0, True, norm=norm)
+    m = sw @ X / sw.sum()
+    Xt = np.c_[X - m, np.ones(200)]  # centred, with the intercept column
+    trace = np.einsum("ij,ij,i->", Xt, Xt, sw)
+    expected = 0.25 * trace / ((sw.sum() if norm is None else norm) * 6)
+    estimate = problem.lipschitz_estimate()
+    np.testing.assert_allclose(estimate, expected, rtol=1e-9)
+    assert 0.0 < estimate <= problem.lipschitz()
+
+
+def test_lipschitz_estimate_is_positive_without_curvature():
+    """All-zero features, no intercept, no penalty: the estimate would be 0 (an infinite step)."""
+    problem = DesignProblem(np.zeros((10, 3)), np.ones((10, 1)), np.ones(10), "squared", 0.0,
+                            0.0, False)  # fmt: skip
+    assert problem.lipschitz_estimate() == 1.0
