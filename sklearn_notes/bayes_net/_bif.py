@@ -210,6 +210,13 @@ def _table(variable, parents, rows, table, default, line, variables):
     for node in [variable, *parents]:
         if node not in variables:
             raise ValueError(f"BIF line {line}: probability of undeclared variable {node!r}.")
+    # A repeated name would give the table two axes for one variable (numpy then fails with
+    # "axes don't match array" far from the file).
+    for node in [variable, *parents]:
+        if [variable, *parents].count(node) > 1:
+            raise ValueError(
+                f"BIF line {line}: {node!r} appears twice in the probability of {variable!r}."
+            )
     states = variables[variable]
     shape = tuple(len(variables[p]) for p in parents) + (len(states),)
     values = np.full(shape, np.nan)
@@ -284,7 +291,9 @@ def read_bif(source, target=None, elimination_order="min_fill"):
     ------
     ValueError
         On a malformed file, with the line: a syntax error, an undeclared variable or state, a
-        missing or extra probability, a row that is not a distribution, or a cycle.
+        variable named twice in one probability block (a repeated parent, or the variable its
+        own parent), a missing or extra probability, or a row that is not a distribution; and on
+        a cycle.
 
     Examples
     --------

@@ -132,6 +132,18 @@ def test_to_bif_refuses_names_it_cannot_read_back():
             "probability ( b | a ) {\n (z) 0.5, 0.5; (y) 0.5, 0.5; }",
             "line 5: 'z' is not a state of 'a'",
         ),
+        (
+            "variable a { type discrete [ 2 ] { x, y }; }\n"
+            "variable b { type discrete [ 2 ] { x, y }; }\nprobability ( a ) { table 0.5, 0.5; }\n"
+            "probability ( b | a, a ) {\n (x, x) 0.5, 0.5; (x, y) 0.5, 0.5;\n"
+            " (y, x) 0.5, 0.5; (y, y) 0.5, 0.5; }",
+            "line 4: 'a' appears twice in the probability of 'b'",
+        ),
+        (
+            "variable a { type discrete [ 2 ] { x, y }; }\n"
+            "probability ( a | a ) { (x) 0.5, 0.5; (y) 0.5, 0.5; }",
+            "line 2: 'a' appears twice in the probability of 'a'",
+        ),
         ("variable a { type discrete [ 2 ] { x, y }; }\n\nfoo", "line 3: expected 'network'"),
         ("variable a { type discrete [ 2 ] { x, y }; }", r"no probability block for \['a'\]"),
     ],
