@@ -7,7 +7,9 @@ dangerous as a script. :func:`save` writes one zip archive that holds
   loading only builds the types it is allowed to build;
 * ``tensors.safetensors`` (torch estimators only): the networks' weights in the safetensors
   format [2]_, plain arrays with no code at all; the networks themselves are rebuilt from their
-  recipe (class and constructor arguments), as a fit builds them;
+  recipe (class and constructor arguments), as a fit builds them. This holds for every torch
+  estimator the saved object reaches: a pipeline's step, a search's ``best_estimator_``, an item
+  of a list or dict;
 * ``manifest.json``: the format version, the package version and the estimator's class.
 
 :func:`load` trusts skops' own safe types, the classes defined in :mod:`sklearn_notes` and, for
@@ -168,7 +170,7 @@ def load(path, *, trusted=None):
     if tensor_bytes is not None:
         from safetensors.torch import load as load_tensors
 
-        _restore_torch_state(estimator, load_tensors(tensor_bytes))
+        estimator = _restore_torch_state(estimator, load_tensors(tensor_bytes))
     return estimator
 
 
@@ -207,13 +209,19 @@ class SavedNet:
         Module name -> ``{"dtype": str or None, "training": bool}``.
     history : list of dict
         The net's training history.
+    prefix : str, default=None
+        The key prefix of its weights in ``tensors.safetensors``: the net's path in the saved
+        object (``"net_"`` for an estimator saved alone, ``"steps/1/1/net_"`` in a pipeline's
+        second step). None, in files written before nested nets were saved, means the name of
+        the attribute holding it.
     """
 
-    def __init__(self, net_class, params, modules, history):
+    def __init__(self, net_class, params, modules, history, prefix=None):
         self.net_class = net_class
         self.params = params
         self.modules = modules
         self.history = history
+        self.prefix = prefix
 
 
 def _is_torch_class(name):
@@ -230,51 +238,176 @@ def _is_torch_class(name):
     return name in _SKORCH_TYPES
 
 
+# --- walking the object graph --------------------------------------------------------------------
+# A torch estimator may sit anywhere in what is saved: a Pipeline's steps (a list of tuples), a
+# ColumnTransformer's fitted transformers_, GridSearchCV's best_estimator_, a dict or an object
+# array of cv_results_. get_params(deep=True) only reaches constructor parameters, not fitted
+# attributes, so the walk follows what skops itself serializes: dicts, lists, tuples, object
+# arrays and the __dict__ of objects.
+
+_LEAVES = (str, bytes, int, float, complex, bool, type(None))
+
+
+def _substitute(obj, replace):
+    """``obj`` with ``replace(node, path)`` put in place of each node for which it is not None.
+
+    Containers and objects on the way to a replaced node are shallow copies; everything else,
+    ``obj`` included when nothing is replaced, is shared, and nothing reachable from ``obj`` is
+    modified. A node reached twice is replaced once, so shared references stay shared.
+
+    Parameters
+    ----------
+    obj : object
+        The root of the object graph.
+    replace : callable
+        ``replace(node, path) -> object or None``; ``path`` is the tuple of attribute names, keys
+        and indices leading from ``obj`` to ``node``. A replaced node is not walked into.
+
+    Returns
+    -------
+    new_obj : object
+    """
+    import copy
+    import types
+
+    import numpy as np
+
+    memo = {}
+    opaque = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+
+    def visit(node, path):
+        if isinstance(node, _LEAVES) or isinstance(node, opaque):
+            return node
+        if isinstance(node, np.ndarray) and node.dtype != object:
+            return node
+        if id(node) in memo:
+            return memo[id(node)]
+        # A cycle back to ``node`` meets it unchanged; estimators hold no cycles through a net.
+        memo[id(node)] = node
+        new = replace(node, path)
+        if new is None:
+            new = children(node, path)
+        memo[id(node)] = new
+        return new
+
+    def changed(items, path):
+        """{key: new value} for the items whose walk replaced something."""
+        out = {}
+        for key, value in items:
+            new = visit(value, (*path, key))
+            if new is not value:
+                out[key] = new
+        return out
+
+    def children(node, path):
+        if isinstance(node, dict):
+            diff = changed(node.items(), path)
+            if diff:
+                node = copy.copy(node)
+                node.update(diff)
+            return node
+        if isinstance(node, list | tuple):
+            diff = changed(enumerate(node), path)
+            if not diff:
+                return node
+            items = [diff.get(i, item) for i, item in enumerate(node)]
+            if isinstance(node, list):
+                new = copy.copy(node)
+                new[:] = items
+                return new
+            return type(node)._make(items) if hasattr(node, "_make") else type(node)(items)
+        if isinstance(node, np.ndarray):  # dtype object: skops saves its items
+            diff = changed(enumerate(node.flat), path)
+            if not diff:
+                return node
+            new = node.copy()
+            flat = new.reshape(-1)  # a view: copy() is contiguous
+            for i, item in diff.items():
+                flat[i] = item
+            return new
+        if isinstance(node, types.MethodType):  # skops saves a bound method's object
+            owner = visit(node.__self__, (*path, "__self__"))
+            return node if owner is node.__self__ else types.MethodType(node.__func__, owner)
+        state = getattr(node, "__dict__", None)
+        if not isinstance(state, dict):
+            return node
+        diff = changed(state.items(), path)
+        if not diff:
+            return node
+        new = copy.copy(node)
+        vars(new).update(diff)
+        return new
+
+    return visit(obj, ())
+
+
+# --- torch estimators ----------------------------------------------------------------------------
+
+
 def _split_torch_state(estimator):
-    """(a copy of the estimator with a SavedNet for each skorch net, {name: tensor})."""
+    """(``estimator`` with a SavedNet for each skorch net reachable from it, {name: tensor}).
+
+    ``estimator`` itself is left as it was: the objects on the way to a net are shallow copies.
+    """
     try:
         from skorch import NeuralNet
     except ImportError:
         return estimator, {}
-    nets = {key: value for key, value in vars(estimator).items() if isinstance(value, NeuralNet)}
-    if not nets:
-        return estimator, {}
-    import copy
+    tensors = {}
 
-    shell, tensors = copy.copy(estimator), {}
-    for attr, net in nets.items():
-        modules = {}
-        for name in (*net._modules, *net._criteria):
-            module = getattr(net, f"{name}_")
-            floats = [p.dtype for p in module.state_dict().values() if p.is_floating_point()]
-            modules[name] = {
-                "dtype": str(floats[0]).removeprefix("torch.") if floats else None,
-                "training": module.training,
-            }
-            for key, tensor in module.state_dict().items():
-                tensors[f"{attr}/{name}/{key}"] = tensor.detach().cpu().contiguous()
-        params = {k: v for k, v in net.get_params(deep=False).items() if not k.startswith("_")}
-        history = [dict(row) for row in net.history]
-        setattr(shell, attr, SavedNet(type(net), params, modules, history))
-    return shell, tensors
+    def to_saved(node, path):
+        if not isinstance(node, NeuralNet):
+            return None
+        prefix = "/".join(map(str, path))
+        if any(key.startswith(f"{prefix}/") for key in tensors):  # a dict key "a/net_" vs a.net_
+            prefix = f"{prefix}#{len(tensors)}"
+        return _saved_net(node, prefix, tensors)
+
+    return _substitute(estimator, to_saved), tensors
+
+
+def _saved_net(net, prefix, tensors):
+    """A SavedNet for ``net``; its modules' weights go into ``tensors`` under ``prefix``."""
+    modules = {}
+    for name in (*net._modules, *net._criteria):
+        module = getattr(net, f"{name}_")
+        floats = [p.dtype for p in module.state_dict().values() if p.is_floating_point()]
+        modules[name] = {
+            "dtype": str(floats[0]).removeprefix("torch.") if floats else None,
+            "training": module.training,
+        }
+        for key, tensor in module.state_dict().items():
+            tensors[f"{prefix}/{name}/{key}"] = tensor.detach().cpu().contiguous()
+    params = {k: v for k, v in net.get_params(deep=False).items() if not k.startswith("_")}
+    history = [dict(row) for row in net.history]
+    return SavedNet(type(net), params, modules, history, prefix)
 
 
 def _restore_torch_state(estimator, tensors):
+    """``estimator`` (freshly loaded) with each SavedNet in it rebuilt into a skorch net."""
+
+    def to_net(node, path):
+        if not isinstance(node, SavedNet):
+            return None
+        prefix = node.prefix if getattr(node, "prefix", None) is not None else path[-1]
+        return _rebuild_net(node, prefix, tensors)
+
+    return _substitute(estimator, to_net)
+
+
+def _rebuild_net(saved, prefix, tensors):
     import torch
     from skorch.history import History
 
-    for attr, saved in list(vars(estimator).items()):
-        if not isinstance(saved, SavedNet):
-            continue
-        net = saved.net_class(**saved.params).initialize()
-        for name, info in saved.modules.items():
-            module = getattr(net, f"{name}_")
-            if info["dtype"] is not None:
-                module.to(getattr(torch, info["dtype"]))
-            prefix = f"{attr}/{name}/"
-            module.load_state_dict(
-                {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
-            )
-            module.train(info["training"])
-        net.history = History(saved.history)
-        setattr(estimator, attr, net)
+    net = saved.net_class(**saved.params).initialize()
+    for name, info in saved.modules.items():
+        module = getattr(net, f"{name}_")
+        if info["dtype"] is not None:
+            module.to(getattr(torch, info["dtype"]))
+        start = f"{prefix}/{name}/"
+        module.load_state_dict(
+            {k[len(start) :]: v for k, v in tensors.items() if k.startswith(start)}
+        )
+        module.train(info["training"])
+    net.history = History(saved.history)
+    return net
