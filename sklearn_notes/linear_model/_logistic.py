@@ -27,6 +27,33 @@ from ._base import _BaseGD
 __all__ = ["LogisticRegressionGD"]
 
 
+def _balanced_weights(y, sample_weight):
+    """Per-sample ``"balanced"`` class weights from the weighted class counts.
+
+    ``sum(s) / (n_classes * sum_{i in class} s_i)``: a sample of weight 2 counts as two rows.
+    scikit-learn's ``compute_sample_weight("balanced", y)`` counts rows; its
+    ``compute_class_weight(..., sample_weight=)`` does this, but only from version 1.9 on, and
+    the project supports 1.6.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,)
+        0 for the samples of a class whose weights are all 0 (their weight is 0 anyway; this
+        keeps ``inf * 0`` out).
+    """
+    _, y_index = np.unique(y, return_inverse=True)
+    counts = np.bincount(y_index, weights=sample_weight)
+    per_class = np.divide(
+        counts.sum(), len(counts) * counts, out=np.zeros_like(counts), where=counts > 0
+    )
+    return per_class[y_index]
+
+
 class LogisticRegressionGD(ClassifierMixin, _BaseGD):
     """Logistic (binary) and softmax (multinomial) regression trained by gradient descent.
 
@@ -71,8 +98,9 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         Fit an unpenalized intercept.
     class_weight : dict, "balanced" or None, default=None
         Weights ``{class: weight}`` multiplying the sample weights of each class; ``"balanced"``
-        uses ``n_samples / (n_classes * bincount(y))``. The mean still divides by
-        ``sum(sample_weight)``, so ``alpha`` keeps its meaning.
+        uses ``sum(sample_weight) / (n_classes * bincount(y, weights=sample_weight))``, so that
+        integer sample weights equal repeated rows (as in scikit-learn 1.9). The mean still
+        divides by ``sum(sample_weight)``, so ``alpha`` keeps its meaning.
     warm_start : bool, default=False
         Start from the previous solution.
     random_state : int, RandomState instance or None, default=None
@@ -211,7 +239,10 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         # by sum(sample_weight), so alpha keeps its meaning, C = 1 / (alpha sum(sample_weight))
         if self.class_weight is None:
             return sample_weight, None
-        weights = sample_weight * compute_sample_weight(self.class_weight, y)
+        if isinstance(self.class_weight, str):  # "balanced"
+            weights = sample_weight * _balanced_weights(y, sample_weight)
+        else:
+            weights = sample_weight * compute_sample_weight(self.class_weight, y)
         if not np.sum(weights) > 0:
             raise ValueError("class_weight and sample_weight leave every sample with weight 0.")
         return weights, float(np.sum(sample_weight))
