@@ -147,6 +147,11 @@ def load(path, *, trusted=None):
         When the file names a type that is not trusted; nothing of the file has been built then.
     ValueError
         When ``path`` is not a file written by :func:`save`.
+
+    Notes
+    -----
+    Loading a torch estimator leaves torch's global random state as it was, as its ``fit`` and
+    ``sample`` do.
     """
     sio = _skops()
     try:
@@ -399,7 +404,12 @@ def _rebuild_net(saved, prefix, tensors):
     import torch
     from skorch.history import History
 
-    net = saved.net_class(**saved.params).initialize()
+    from ..utils._torch import torch_seeded
+
+    # initialize() draws initial weights that the saved ones overwrite; drawing them on a fork of
+    # torch's generator leaves the caller's random stream where it was, as fit and sample do.
+    with torch_seeded(device=str(saved.params.get("device", "cpu"))):
+        net = saved.net_class(**saved.params).initialize()
     for name, info in saved.modules.items():
         module = getattr(net, f"{name}_")
         if info["dtype"] is not None:

@@ -304,3 +304,25 @@ def test_save_keeps_apart_nets_whose_paths_read_alike(tmp_path):
     ):
         np.testing.assert_array_equal(got.detach().numpy(), expected.detach().numpy())
     assert not np.array_equal(first.transform(X), second.transform(X))
+
+
+@pytest.mark.parametrize("name", ["VAE", "CNNClassifier"])
+def test_load_leaves_torch_random_state_alone(name, tmp_path):
+    """Rebuilding a net draws initial weights; load must not advance the caller's generator."""
+    pytest.importorskip("safetensors")
+    torch = pytest.importorskip("torch")
+    import sklearn_notes
+
+    X, y = _torch_data()
+    estimator = getattr(sklearn_notes, name)(max_epochs=1, random_state=0)
+    estimator.fit(X, y) if name == "CNNClassifier" else estimator.fit(X)
+    path = save(estimator, tmp_path / "model.skops.zip")
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    restored = load(path)
+    assert torch.equal(torch.get_rng_state(), state)
+    # the caller's next draws are the ones it would have got without the load
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+    assert restored.net_.initialized_
