@@ -769,6 +769,14 @@ class BayesNet(ClassifierMixin, BaseEstimator):
             ``joint=False``: ``{variable: {state: probability}}``. ``joint=True``:
             ``{(state of variables[0], state of variables[1], ...): probability}``, the states
             in the order of ``variables``.
+
+        Raises
+        ------
+        ValueError
+            When the evidence has probability zero in the part of the network the query depends
+            on. Evidence d-separated from ``variables`` is pruned unread, so its probability is
+            not checked (that would be a second elimination over the evidence's ancestors):
+            the answer is then the posterior given the rest of the evidence.
         """
         check_is_fitted(self)
         evidence = dict(evidence or {})
@@ -1059,6 +1067,11 @@ class BayesNet(ClassifierMixin, BaseEstimator):
         Returns
         -------
         assignment : dict of {node: state}
+
+        Raises
+        ------
+        ValueError
+            When the evidence has probability zero, detected as in :meth:`query`.
         """
         check_is_fitted(self)
         evidence = dict(evidence or {})

@@ -329,13 +329,24 @@ def most_probable(factors, query, evidence=None, heuristic="min_fill", names=Non
     -------
     assignment : dict of {int: int}
         The state index of every query variable (ties: the lowest index).
+
+    Raises
+    ------
+    ValueError
+        When every joint state of the query has probability zero given the evidence (the
+        evidence is impossible), where every argmax would be an arbitrary tie.
     """
     evidence = dict(evidence or {})
     reduced, cards, _ = _prepare(factors, list(query), evidence, names, prune=True)
     hidden = {v for s, _ in reduced for v in s} - set(query)
     left, _ = _eliminate_all(reduced, hidden, heuristic, cards, None, names)
     trace = []
-    _eliminate_all(left, set(query), heuristic, cards, None, names, trace)
+    constants, _ = _eliminate_all(left, set(query), heuristic, cards, None, names, trace)
+    # What is left is scalars whose product is the largest joint probability of the query and
+    # the evidence (up to the positive constants divided out): zero exactly when the evidence is
+    # impossible, the case in which variable_elimination's normalization is 0 / 0.
+    if not math.prod(float(t) for _, t in constants) > 0:
+        raise ValueError("The evidence has probability zero under the model.")
     assignment = {}
     for v, scope, argmax in reversed(trace):
         assignment[v] = int(argmax[tuple(assignment[u] for u in scope)])

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.naive_bayes import CategoricalNB
 
-from sklearn_notes import BayesNet, n_free_parameters
+from sklearn_notes import BayesNet, n_free_parameters, read_bif
 
 # --- helpers --------------------------------------------------------------------------------------
 
@@ -444,6 +444,33 @@ def test_bayesnet_query_variables_a_string_is_one_node_and_empty_is_an_error():
     assert model.map_query(None, {"a": 1, "b": 0, "y": 1}) == {}
     row = pd.DataFrame({"a": [1], "b": [0]})
     assert model.map_query(evidence={"a": 1, "b": 0}) == {"y": model.predict(row)[0]}
+
+
+def test_bayesnet_map_query_refuses_impossible_evidence_where_query_does():
+    # b is "no" whatever a is: b = "yes" is impossible, and every (a, b = yes) has probability 0.
+    net = read_bif(
+        """
+        variable a { type discrete [ 2 ] { no, yes }; }
+        variable b { type discrete [ 2 ] { no, yes }; }
+        variable c { type discrete [ 2 ] { no, yes }; }
+        probability ( a ) { table 0.4, 0.6; }
+        probability ( b | a ) { (no) 1.0, 0.0; (yes) 1.0, 0.0; }
+        probability ( c ) { table 0.3, 0.7; }
+        """,
+        target="c",
+    )
+    with pytest.raises(ValueError, match="probability zero"):
+        net.query("a", {"b": "yes"})
+    # map_query used to return the arbitrary argmax {'a': 'no'} of an all-zero table.
+    for variables in (["a"], None):
+        with pytest.raises(ValueError, match="probability zero"):
+            net.map_query(variables, {"b": "yes"})
+    assert net.map_query(["a"], {"b": "no"}) == {"a": "yes"}
+    # Known limit, shared by query and map_query: c is d-separated from b, so b's table is
+    # pruned unread and the evidence's probability is never computed (doing so is a second
+    # elimination over the evidence's ancestors); both answer from P(c).
+    assert net.query("c", {"b": "yes"}) == {"c": {"no": 0.3, "yes": 0.7}}
+    assert net.map_query(["c"], {"b": "yes"}) == {"c": "yes"}
 
 
 # --- scaling: Markov blanket, d-separated nodes, factor sizes -----------------------------------
