@@ -326,3 +326,23 @@ def test_load_leaves_torch_random_state_alone(name, tmp_path):
     # the caller's next draws are the ones it would have got without the load
     np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
     assert restored.net_.initialized_
+
+
+def test_save_load_column_transformer_holding_a_torch_estimator(tmp_path):
+    """The fitted transformers_ (clones of the constructor's transformers) hold the net."""
+    pytest.importorskip("safetensors")
+    pytest.importorskip("torch")
+    from sklearn.compose import ColumnTransformer
+
+    from sklearn_notes import Autoencoder
+
+    X, _ = _torch_data()
+    ae = Autoencoder(max_epochs=1, random_state=0)
+    columns = ColumnTransformer([("ae", ae, [0, 1, 2]), ("rest", "passthrough", [3])]).fit(X)
+    expected = columns.transform(X)
+    path = save(columns, tmp_path / "columns.skops.zip")
+    with zipfile.ZipFile(path) as z:
+        keys = _tensor_keys(z.read("tensors.safetensors"))
+    assert keys and all(key.startswith("transformers_/0/1/net_/") for key in keys)
+    np.testing.assert_array_equal(load(path).transform(X), expected)
+    np.testing.assert_array_equal(columns.transform(X), expected)
