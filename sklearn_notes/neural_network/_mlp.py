@@ -260,6 +260,8 @@ _OVERFLOW = (
 
 def _hidden_layer_sizes(value):
     hidden = np.atleast_1d(np.asarray(value))
+    if hidden.size == 0:  # no hidden layer (a linear or logistic model), as in scikit-learn;
+        return []  # np.asarray(()) is float, which the integer test below would reject
     if hidden.ndim != 1 or not np.issubdtype(hidden.dtype, np.integer) or np.any(hidden < 1):
         raise ValueError(f"hidden_layer_sizes must be positive integers, got {value!r}.")
     return hidden.tolist()
@@ -626,7 +628,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(100,)
-        Units of each hidden layer.
+        Units of each hidden layer; ``()`` is no hidden layer (a linear model of the inputs).
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         Hidden-layer activation.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"
@@ -902,7 +904,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(100,)
-        Units of each hidden layer.
+        Units of each hidden layer; ``()`` is no hidden layer (a linear model of the inputs).
     activation : {"relu", "tanh", "logistic", "identity"}, default="relu"
         Hidden-layer activation.
     solver : {"adam", "sgd", "lbfgs"}, default="adam"

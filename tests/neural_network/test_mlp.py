@@ -224,6 +224,30 @@ def test_mlp_regressor_trains_exactly_like_sklearn(params):
     np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_mlp_without_hidden_layers_trains_exactly_like_sklearn(solver):
+    """``hidden_layer_sizes=()`` is a linear / logistic model in scikit-learn; it was rejected
+    ("must be positive integers, got ()": an empty array is float)."""
+    X, y = _digits(200)
+    y_reg = _regression()[1][:200]
+    params = dict(hidden_layer_sizes=(), solver=solver, random_state=0, max_iter=15)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pairs = [
+            (MLPClassifier(**params).fit(X, y), SkMLPClassifier(**params).fit(X, y)),
+            (MLPClassifier(**params).fit(X, y > 4), SkMLPClassifier(**params).fit(X, y > 4)),
+            (MLPRegressor(**params).fit(X, y_reg), SkMLPRegressor(**params).fit(X, y_reg)),
+        ]
+    for ours, theirs in pairs:
+        assert [W.shape for W in ours.coefs_] == [W.shape for W in theirs.coefs_]
+        assert len(ours.coefs_) == 1 and ours.n_layers_ == theirs.n_layers_ == 2
+        assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-12)
+        _assert_same_training(ours, theirs)
+    assert [W.shape for W in pairs[0][0].coefs_] == [(64, 10)]
+    no_layer = MLPClassifier(hidden_layer_sizes=[]).partial_fit(X, y, classes=np.arange(10))
+    assert [W.shape for W in no_layer.coefs_] == [(64, 10)]
+
+
 def test_mlp_penalty_is_alpha_over_2n_per_batch():
     rng = np.random.default_rng(0)
     coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
