@@ -46,9 +46,12 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
         Where torch trains; ``"auto"`` picks CUDA when available.
     %(training_parameters)s
     verbose : int, default=0
-        0: silent; >= 1: skorch's per-epoch table and a progress bar.
+        0: silent; >= 1: one progress bar over the epochs, with the latest losses.
     warm_start : bool, default=False
-        Continue training the fitted networks on the next ``fit``.
+        Continue training the fitted networks on the next ``fit``: ``max_epochs`` more
+        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. A changed
+        parameter that the networks were built or trained with (sizes, loss, schedule) is a
+        ``ValueError``: refit with ``warm_start=False``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and noise: the same seed gives the same model on CPU.
 
@@ -91,6 +94,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
     (150, 4)
     """
 
+    _net_parameters = ("latent_dim",)
     _parameter_constraints = {
         **BaseNeuralEstimator._parameter_constraints,
         **BaseNeuralEstimator._training_constraints,
@@ -142,7 +146,7 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNeuralE
 
     @property
     def _n_features_out(self):
-        return self.latent_dim
+        return self.net_.module_.latent_dim  # the fitted one: set_params may have changed it
 
     def _module64(self):
         return import_nets().float64_copy(self.net_.module_)
@@ -218,9 +222,10 @@ def _check_codes(estimator, Z):
 
     check_is_fitted(estimator)
     Z = check_array(Z, dtype=np.float64)
-    if Z.shape[1] != estimator.latent_dim:
+    latent_dim = estimator._n_features_out
+    if Z.shape[1] != latent_dim:
         raise ValueError(
             f"X has {Z.shape[1]} features, but {type(estimator).__name__}.inverse_transform is "
-            f"expecting {estimator.latent_dim} latent features as input."
+            f"expecting {latent_dim} latent features as input."
         )
     return Z

@@ -31,7 +31,13 @@ from ..utils._fit_guard import atomic_fit
 from ..utils._torch import MAX_SEED, import_torch, seed_from, uses_n_jobs
 from ..utils._torch_base import TorchEstimator, copy_net, history_dict
 
-__all__ = ["BaseGenerator", "BaseNeuralEstimator", "import_nets", "shared_parameter_docs"]
+__all__ = [
+    "BaseGenerator",
+    "BaseNeuralEstimator",
+    "check_unchanged",
+    "import_nets",
+    "shared_parameter_docs",
+]
 
 
 def import_nets():
@@ -88,7 +94,8 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         0: silent; >= 1: one progress bar over the epochs.
     warm_start : bool
         When True, ``fit`` continues training the fitted networks (``max_epochs`` more epochs,
-        same scaling) instead of starting afresh.
+        same scaling) instead of starting afresh; it refuses a change to ``hidden_layer_sizes``
+        or to a parameter of ``_net_parameters``.
     random_state : int, RandomState instance or None
         Seeds the weights, the batches and the training noise.
     """
@@ -113,6 +120,11 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
 
     def _scaler(self):
         return StandardScaler()
+
+    # The parameters that ``_make_net`` builds into the networks or their training (besides
+    # hidden_layer_sizes, max_epochs, batch_size and lr, which the base handles): a warm start
+    # keeps the fitted networks, so it refuses a change to any of them rather than ignore it.
+    _net_parameters = ()
 
     # --- fit -----------------------------------------------------------------------------------
 
@@ -160,7 +172,13 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         warm = self.warm_start and hasattr(self, "net_")
         X = validate_data(self, X, reset=not warm, dtype=np.float64)
         nets = import_nets()
-        hidden = self.hidden_layer_sizes_ if warm else self._hidden(X.shape[1])
+        hidden = self._hidden(X.shape[1])
+        net_parameters = {name: getattr(self, name) for name in self._net_parameters}
+        if warm:
+            check_unchanged(
+                {"hidden_layer_sizes": self.hidden_layer_sizes_, **self._fitted_net_parameters},
+                {"hidden_layer_sizes": hidden, **net_parameters},
+            )
         lr = self._lr(X.shape[1])
         self._check_params()
         device = self._device()
@@ -180,7 +198,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
             net = copy_net(self.net_)
             # only what changed: skorch re-creates the optimizers (losing Adam's moments) when lr
             # is set
-            new = dict(max_epochs=self.max_epochs, lr=lr)
+            new = dict(max_epochs=self.max_epochs, lr=lr, batch_size=min(self.batch_size, len(Xs)))
             net.set_params(**{k: v for k, v in new.items() if getattr(net, k) != v})
         else:
             common = dict(
@@ -197,6 +215,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
         self._train(net, Xs, seed=seed, device=device, warm=warm)
 
         self.hidden_layer_sizes_ = hidden
+        self._fitted_net_parameters = net_parameters
         self.scaler_ = scaler
         self.net_ = net
         self.device_ = device
@@ -290,6 +309,23 @@ class BaseGenerator(BaseNeuralEstimator):
         # the noise comes from a generator of its own, so global torch state is untouched
         Z = nets.as_numpy(self._sample_scaled(nets, int(n_samples), generator, labels))
         return self.scaler_.inverse_transform(Z)
+
+
+def check_unchanged(fitted, now):
+    """A ValueError naming the first parameter whose value in ``now`` differs from ``fitted``."""
+    for name, value in now.items():
+        before = fitted[name]
+        same = (
+            tuple(before) == tuple(value)
+            if isinstance(before, (list, tuple, np.ndarray))
+            and isinstance(value, (list, tuple, np.ndarray))
+            else before == value
+        )
+        if not same:
+            raise ValueError(
+                f"warm_start cannot change {name} (fitted with {before!r}, now {value!r}): the "
+                "fitted networks are kept. Set it back, or refit with warm_start=False."
+            )
 
 
 def _scaled(scaler, X):

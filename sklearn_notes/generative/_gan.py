@@ -119,9 +119,12 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         torch CPU threads for ``fit``, ``sample`` and scoring: None means 1 (the networks are
         small; threads cost more than they save on them), -1 all cores.
     verbose : int, default=0
-        0: silent; >= 1: skorch's per-epoch table and a progress bar.
+        0: silent; >= 1: one progress bar over the epochs, with the latest losses.
     warm_start : bool, default=False
-        Continue training the fitted networks on the next ``fit``.
+        Continue training the fitted networks on the next ``fit``: ``max_epochs`` more
+        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. A changed
+        parameter that the networks were built or trained with (sizes, loss, schedule) is a
+        ``ValueError``: refit with ``warm_start=False``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and noise: the same seed gives the same model on CPU.
 
@@ -199,6 +202,17 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     ['discriminator_loss', 'generator_loss', 'loss', 'r1_penalty']
     """
 
+    _net_parameters = (
+        "latent_dim",
+        "scaling",
+        "lr_discriminator",
+        "adam_betas",
+        "lr_schedule",
+        "ema_decay",
+        "spectral_norm",
+        "r1_penalty",
+        "minibatch_std",
+    )
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
         **BaseGenerator._auto_hidden_constraint,
@@ -328,7 +342,11 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
         p = next(G.parameters())
         with torch.no_grad():
             z = torch.randn(
-                n_samples, self.latent_dim, generator=generator, dtype=p.dtype, device=p.device
+                n_samples,
+                self.net_.module_.latent_dim,
+                generator=generator,
+                dtype=p.dtype,
+                device=p.device,
             )
             return G(z, labels)
 

@@ -286,6 +286,7 @@ class AutoencoderModule(nn.Module):
     def __init__(self, n_features, latent_dim, hidden_layer_sizes):
         super().__init__()
         hidden = list(hidden_layer_sizes)
+        self.latent_dim = latent_dim
         self.encoder = mlp([n_features, *hidden, latent_dim])
         self.decoder = mlp([latent_dim, *hidden[::-1], n_features])
 

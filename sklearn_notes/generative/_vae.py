@@ -92,9 +92,12 @@ class VAE(
         Where torch trains and samples; ``"auto"`` picks CUDA when available.
     %(training_parameters)s
     verbose : int, default=0
-        0: silent; >= 1: skorch's per-epoch table and a progress bar.
+        0: silent; >= 1: one progress bar over the epochs, with the latest losses.
     warm_start : bool, default=False
-        Continue training the fitted networks on the next ``fit``.
+        Continue training the fitted networks on the next ``fit``: ``max_epochs`` more
+        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. A changed
+        parameter that the networks were built or trained with (sizes, loss, schedule) is a
+        ``ValueError``: refit with ``warm_start=False``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and noise: the same seed gives the same model on CPU.
 
@@ -177,6 +180,7 @@ class VAE(
     True
     """
 
+    _net_parameters = ("latent_dim", "likelihood", "n_prior_components", "beta", "kl_warmup")
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
         **BaseGenerator._training_constraints,
@@ -251,7 +255,7 @@ class VAE(
 
     @property
     def _n_features_out(self):
-        return self.latent_dim
+        return self.net_.module_.latent_dim  # the fitted one: set_params may have changed it
 
     def _module64(self):
         return import_nets().float64_copy(self.net_.module_)
@@ -314,14 +318,14 @@ class VAE(
         X = self._validate(X)
         module = self._module64()
         Xs = self._to_scaled_tensor(X)
-        if self.likelihood == "bernoulli":
+        if self.net_.module_.likelihood == "bernoulli":
             Xs = Xs.clamp(0.0, 1.0)
         eps = nets.row_normal(
-            X, self.n_importance_samples, self.latent_dim, _SCORE_SEED, Xs.dtype, Xs.device
+            X, self.n_importance_samples, module.latent_dim, _SCORE_SEED, Xs.dtype, Xs.device
         )
         with torch.no_grad():
             bound = nets.as_numpy(nets.importance_weighted_bound(module, Xs, eps))
-        if self.likelihood == "gaussian":
+        if self.net_.module_.likelihood == "gaussian":
             bound += self._log_jacobian()
         return nets.finite_scores(bound, X, type(self).__name__)
 
@@ -349,7 +353,7 @@ class VAE(
         with torch.no_grad():
             z = module.prior.sample(n_samples, generator, like=p)
             out = module.decode(z, labels)
-            if self.likelihood == "bernoulli":
+            if self.net_.module_.likelihood == "bernoulli":
                 # images: the decoder's mean (pixel probabilities), as is customary
                 return module.mean(out)
             mean, logvar = module.decoder_params(out)

@@ -85,6 +85,59 @@ def test_generator_warm_start_continues_training(cls):
     assert all(len(v) == n for v in cold.history_.values())
 
 
+# Every parameter that shapes the fitted networks or their training, and another valid value.
+NET_PARAMETER_CHANGES = {
+    VAE: dict(latent_dim=3, likelihood="bernoulli", n_prior_components=3, beta=2.0, kl_warmup=0.1),
+    GAN: dict(
+        latent_dim=3,
+        scaling="minmax",
+        lr_discriminator=1e-3,
+        adam_betas=(0.0, 0.9),
+        lr_schedule="cosine",
+        ema_decay=0.9,
+        spectral_norm=True,
+        r1_penalty=1.0,
+        minibatch_std=True,
+    ),
+    DiffusionModel: dict(n_steps=40, beta_schedule="cosine", ema_decay=0.9, snr_shift=2.0),
+    Autoencoder: dict(latent_dim=3),
+}
+
+
+@pytest.mark.parametrize(
+    "cls, name, value",
+    [
+        (cls, name, value)
+        for cls in ALL
+        for name, value in {**NET_PARAMETER_CHANGES[cls], "hidden_layer_sizes": (5,)}.items()
+    ],
+    ids=lambda v: getattr(v, "__name__", str(v)),
+)
+def test_generator_warm_start_refuses_to_change_the_fitted_networks(cls, name, value):
+    # the fitted networks are kept, so a change would be ignored (or break sample / transform)
+    est = _make(cls, warm_start=True, random_state=0).fit(X_IRIS)
+    before = pickle.dumps(est)
+    with pytest.raises(ValueError, match=f"warm_start cannot change {name} "):
+        est.set_params(**{name: value}).fit(X_IRIS)
+    assert pickle.dumps(est.set_params(**{name: _make(cls).get_params()[name]})) == before
+    # what only steers the next epochs may change; a list is the same sizes as a tuple
+    est.set_params(max_epochs=2, batch_size=7, lr=1e-4)
+    if name == "hidden_layer_sizes":
+        est.set_params(hidden_layer_sizes=list(est.hidden_layer_sizes_))
+    est.fit(X_IRIS)
+    assert est.net_.batch_size == 7 and est.net_.lr == 1e-4
+    assert all(len(v) == FAST[cls.__name__]["max_epochs"] + 2 for v in est.history_.values())
+
+
+@pytest.mark.parametrize("cls", [VAE, Autoencoder], ids=lambda c: c.__name__)
+def test_generator_codes_follow_the_fitted_networks_not_later_parameters(cls):
+    est = _make(cls, latent_dim=2, random_state=0).fit(X_IRIS)
+    est.set_params(latent_dim=4)  # not refitted: the fitted encoder still gives 2 codes
+    Z = est.transform(X_IRIS)
+    assert Z.shape == (150, 2) and len(est.get_feature_names_out()) == 2
+    assert est.inverse_transform(Z).shape == X_IRIS.shape
+
+
 def test_generator_nan_loss_raises_a_clear_error_and_leaves_the_model_unchanged():
     est = Autoencoder(max_epochs=3, batch_size=16, warm_start=True, random_state=0).fit(X_IRIS)
     weights, history = _weights(est), dict(est.history_)
