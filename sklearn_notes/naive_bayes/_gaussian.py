@@ -160,7 +160,9 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         Fraction of the largest feature variance added to every variance, for numerical
         stability. The variance is that of all the data seen (by ``fit``, or by every
         ``partial_fit`` call so far), so that ``partial_fit`` in chunks gives the model of one
-        ``fit``; scikit-learn's ``partial_fit`` uses the last batch's variance instead.
+        ``fit``; scikit-learn's ``partial_fit`` uses the last batch's variance instead. With
+        ``var_smoothing=0``, a feature constant within a class is an error (in ``fit``, or in
+        ``predict`` after ``partial_fit``) where scikit-learn predicts NaN.
 
     Attributes
     ----------
@@ -231,7 +233,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, reset=True, dtype=_FLOAT_DTYPES)
         check_classification_targets(y)
-        return self._update(X, y, np.unique(y), sample_weight, first_call=True)
+        return self._update(X, y, np.unique(y), sample_weight, first_call=True, complete=True)
 
     @atomic_fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -262,8 +264,12 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         return self._update(X, y, classes if first_call else None, sample_weight, first_call)
 
-    def _update(self, X, y, classes, sample_weight, first_call):
-        """Merge the batch (X, y) into the model; all state is assigned at the end."""
+    def _update(self, X, y, classes, sample_weight, first_call, complete=False):
+        """Merge the batch (X, y) into the model; all state is assigned at the end.
+
+        ``complete``: the data are all there will be (``fit``), so a zero variance is final and an
+        error now; ``partial_fit`` leaves it to later batches, and to ``predict``.
+        """
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         # epsilon is a fraction of the largest feature variance of all the data seen so far, kept
@@ -307,6 +313,8 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
             theta[k], var[k] = update_mean_variance(class_count[k], theta[k], var[k], X[mask], sw_k)
             class_count[k] += n_k
         var += epsilon
+        if complete and (error := self._zero_variance_error(var, classes)):
+            raise error
         if priors is None:
             priors = class_count / class_count.sum()
 
@@ -335,6 +343,25 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         # var_smoothing in X's squared units (1 when it is 0), and every posterior is the prior.
         return self.var_smoothing or 1.0
 
+    def _zero_variance_error(self, var, classes):
+        """The error for a zero variance (possible only with ``var_smoothing=0``), or None.
+
+        A Gaussian of variance 0 has no density: the likelihood of the class is infinite at its
+        mean and 0 elsewhere, and the posteriors are NaN. That is the data and ``var_smoothing``,
+        not the scale of ``X``.
+        """
+        zero = np.argwhere(var == 0)
+        if zero.size == 0:
+            return None
+        k, j = zero[0]
+        return ValueError(
+            f"Feature {j} has zero variance within class {np.asarray(classes)[k].tolist()!r} "
+            f"({len(zero)} (class, feature) pair(s) in all) and "
+            f"var_smoothing={self.var_smoothing}, so that class's "
+            "Gaussian has no density (its likelihood is infinite at the mean and 0 elsewhere). "
+            "Use var_smoothing > 0 (the default is 1e-9), or drop the constant feature."
+        )
+
     def _check_priors(self, n_classes, dtype):
         if self.priors is None:
             return None
@@ -360,6 +387,9 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False)
+        # after partial_fit (fit raises it itself): not the overflow error below
+        if error := self._zero_variance_error(self.var_, self.classes_):
+            raise error
         jll = gaussian_joint_log_likelihood(X, self.theta_, self.var_, self.class_prior_)
         if np.isnan(jll).any() or np.isposinf(jll).any() or np.isneginf(jll).all(axis=1).any():
             raise ValueError(

@@ -197,6 +197,28 @@ def test_gaussiannb_far_points_are_a_clear_error_not_nan():
     assert np.isfinite(clf.predict_proba(X * 1e150)).all()
 
 
+def test_gaussiannb_zero_variance_without_smoothing_names_the_cause():
+    """var_smoothing=0 and a feature constant within a class: predict said "X is too far from
+    every class ... overflow ... rescale X" at |X| = 1.76; scikit-learn predicts NaN."""
+    rng = np.random.RandomState(0)
+    y = np.repeat(["a", "b"], 10)
+    X = np.c_[rng.randn(20), np.repeat([0.0, 1.0], 10)]  # feature 1: 0 in class a, 1 in b
+    match = r"Feature 1 has zero variance within class 'a' \(2 \(class, feature\) pair"
+    with pytest.raises(ValueError, match=match):
+        GaussianNB(var_smoothing=0).fit(X, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(sk_nb.GaussianNB(var_smoothing=0).fit(X, y).predict_proba(X)).all()
+    # partial_fit: a later batch may still bring variance, so predict names the cause
+    streamed = GaussianNB(var_smoothing=0).partial_fit(X, y, classes=["a", "b"])
+    with pytest.raises(ValueError, match=match):
+        streamed.predict(X)
+    streamed.partial_fit(X + [0.0, 0.5], y)  # now feature 1 takes two values in each class
+    np.testing.assert_array_equal(streamed.var_[:, 1], 0.0625)
+    assert np.isfinite(streamed.predict_proba(X)).all()
+    # any smoothing gives the Gaussian a width again: the constant feature decides the class
+    np.testing.assert_array_equal(GaussianNB(var_smoothing=1e-9).fit(X, y).predict(X), y)
+
+
 @pytest.mark.parametrize("weight", [-1.0, 0.0, np.nan])
 def test_gaussiannb_bad_weights_rejected_and_model_kept(weight):
     X, y = load_iris(return_X_y=True)
