@@ -163,13 +163,13 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
     Notes
     -----
     A GAN has no likelihood, so ``score`` is **minus the squared maximum mean discrepancy**
-    (unbiased estimate, RBF kernel with ``gamma = 1 / n_features`` in the working range that
-    ``scaling`` sets from the training data) between X (a fixed random subsample of 2,000 when X is
+    (unbiased estimate, RBF kernel with ``gamma = 1 / n_features`` in the training data's
+    standardized units, whatever ``scaling`` is) between X (a fixed random subsample of 2,000 when X is
     larger) and as many fresh samples, drawn with a fixed seed: 0 on average when the samples are
     distributed like X, lower when they are not. It is not in nats and cannot be compared with
     the log-likelihood scores of :class:`VAE` or :class:`DiffusionModel`, but it can be compared
-    across the GAN's own hyper-parameters (the kernel depends only on the training data's
-    scaling), so ``GridSearchCV`` can tune a GAN without ``scoring=``.
+    across the GAN's own hyper-parameters, ``scaling`` included (the kernel depends only on the
+    training data), so ``GridSearchCV`` can tune a GAN without ``scoring=``.
     ``score_samples`` is a Parzen-window (kernel density) estimate of the generator's log-density
     at each sample, the evaluation of [1]_.
 
@@ -285,6 +285,12 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
             at_bounds = np.mean((X == X.min(axis=0)) | (X == X.max(axis=0)))
             self.scaling_ = "minmax" if at_bounds >= 0.25 else "standard"
         scaler = super()._fit_scaler(X)
+        # score's kernel works in standardized units for every scaling: in the [-1, 1] box of
+        # minmax, distances shrink and the MMD^2 of a worse model can come out closer to 0
+        self._mmd_scaler = scaler
+        if self.scaling_ != "standard":
+            with np.errstate(over="ignore", invalid="ignore"):
+                self._mmd_scaler = StandardScaler().fit(X)
         if self.scaling_ == "minmax" and not np.all(
             np.isfinite(scaler.data_range_) & (scaler.scale_ > 0)
         ):
@@ -416,5 +422,5 @@ class GAN(ConditionalGeneratorMixin, BaseGenerator):
             X = X[check_random_state(_SCORE_SEED).choice(len(X), _MAX_MMD, replace=False)]
         _scaled(self.scaler_, X)  # X beyond the working range: a ValueError, not an overflow
         fake = self.sample(len(X), random_state=_SCORE_SEED)
-        real = self.scaler_.transform(X)
-        return -mmd2(real, self.scaler_.transform(fake), gamma=1.0 / X.shape[1])
+        units = self._mmd_scaler
+        return -mmd2(units.transform(X), units.transform(fake), gamma=1.0 / X.shape[1])

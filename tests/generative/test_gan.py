@@ -73,6 +73,21 @@ def test_gan_discriminate_is_a_probability_and_score_is_minus_mmd():
         gan.score(X[:1])
 
 
+def test_gan_score_kernel_is_in_standardized_units_whatever_the_scaling():
+    # minmax squeezes the data into [-1, 1]; a kernel there would see every distance shrunk and
+    # rank a minmax model above a standard one that matches X better (found by an audit)
+    X, _ = make_ring(300, random_state=0)
+    units = StandardScaler().fit(X)
+    for scaling in ("minmax", "standard"):
+        gan = GAN(scaling=scaling, max_epochs=3, random_state=0).fit(X)
+        fake = gan.sample(300, random_state=0)
+        expected = -mmd2(units.transform(X), units.transform(fake), gamma=0.5)
+        assert gan.score(X) == pytest.approx(expected, rel=1e-9)
+        if scaling == "minmax":  # the working range's kernel gives another number
+            squeezed = -mmd2(gan.scaler_.transform(X), gan.scaler_.transform(fake), gamma=0.5)
+            assert abs(expected - squeezed) > 0.1 * abs(expected)
+
+
 def test_gan_score_prefers_a_trained_generator():
     X, _ = make_ring(1000, random_state=0)
     untrained = GAN(latent_dim=2, max_epochs=1, random_state=0).fit(X)
