@@ -10,6 +10,7 @@ fit leaves no half-updated model.
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -121,6 +122,13 @@ class _BaseGD(BaseEstimator):
 
     def _validate(self, X, y, sample_weight):
         regression = self._loss == "squared"
+        # multi_output=True lets a sparse y through validate_data, to fail later on "setting an
+        # array element with a sequence"; scikit-learn's regressors refuse it up front
+        if scipy.sparse.issparse(y):
+            raise TypeError(
+                "Sparse data was passed for y, but dense data is required. Use '.toarray()' to "
+                "convert to a dense numpy array."
+            )
         X, y = validate_data(
             self, X, y, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32),
             multi_output=regression, y_numeric=regression,

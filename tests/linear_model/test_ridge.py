@@ -300,3 +300,22 @@ def test_ridgegd_least_squares_with_duplicated_columns_is_scale_invariant(scale,
     expected = LinearRegression().fit(X, y).predict(X)
     est = RidgeGD(alpha=0.0, solver=solver).fit(X * scale, y)
     np.testing.assert_allclose(est.predict(X * scale), expected, atol=1e-8)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize(
+    "make", [RidgeGD, lambda: RidgeGD(solver="closed_form"), LassoGD], ids=["gd", "closed", "lasso"]
+)
+def test_sparse_y_is_a_type_error_as_in_sklearn(make, fmt):
+    """A sparse y failed with "setting an array element with a sequence."; scikit-learn's Ridge
+    and Lasso raise a TypeError that says what to do."""
+    X, y = make_regression(30, 3, random_state=0)
+    Y = scipy.sparse.csr_matrix(np.c_[y, y]).asformat(fmt)
+    for target in (Y, Y[:, :1]):
+        with pytest.raises(TypeError, match="Sparse data was passed") as ours:
+            make().fit(X, target)
+        with pytest.raises(TypeError) as theirs:
+            Ridge().fit(X, target)
+        assert "toarray()" in str(ours.value) and "toarray()" in str(theirs.value)
+    est = make().fit(X, Y.toarray())  # the dense targets fit
+    assert est.coef_.shape == (2, 3)
