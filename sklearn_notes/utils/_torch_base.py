@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._stack import user_stacklevel
 from ._torch import import_torch, resolve_device, torch_seeded, torch_threads
 
 __all__ = [
@@ -310,10 +311,12 @@ class TorchEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         if self.early_stopping and not stopped:
             warnings.warn(
-                f"{type(self).__name__}: the validation loss was still improving after "
-                f"max_epochs={self.max_epochs} epochs; consider raising max_epochs.",
+                f"{type(self).__name__}: max_epochs={self.max_epochs} ended the fit before early "
+                f"stopping did (the validation loss never went n_iter_no_change="
+                f"{self.n_iter_no_change} epochs without improving); consider raising "
+                "max_epochs.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         return net
 

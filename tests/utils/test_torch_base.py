@@ -269,9 +269,22 @@ def test_torch_classifier_early_stopping_needs_improvement_or_warns():
     from sklearn.exceptions import ConvergenceWarning
 
     clf = _make(RNNClassifier, early_stopping=True, n_iter_no_change=50, random_state=0)
-    with pytest.warns(ConvergenceWarning, match="max_epochs"):
+    with pytest.warns(ConvergenceWarning, match="max_epochs=3 ended the fit before early") as w:
         clf.fit(X_IRIS, Y_IRIS)
     assert clf.n_iter_ == 3 and len(clf.history_["valid_loss"]) == 3
+    # the warning names the user's line, not one of the decorators around fit
+    assert [_source(r) for r in w] == [(__file__, "clf.fit(X_IRIS, Y_IRIS)")]
+    gen = _make(VAE, early_stopping=True, n_iter_no_change=50, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="n_iter_no_change=50 epochs") as w:
+        gen.fit(X_IRIS)
+    assert [_source(r) for r in w] == [(__file__, "gen.fit(X_IRIS)")]
+
+
+def _source(record):
+    """A warning's file and the code on its line."""
+    import linecache
+
+    return record.filename, linecache.getline(record.filename, record.lineno).strip()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
