@@ -77,6 +77,9 @@ class _TorchClassifier(ClassifierMixin, TorchEstimator):
 
     def _flatten(self, X, fitted_shape):
         """Multi-dimensional arrays (images, sequences) -> one row per sample."""
+        if isinstance(X, (list, tuple)):  # nested lists of images / sequences are array-like too
+            nested = np.asarray(X)
+            X = nested if nested.ndim > 2 else X
         if sp.issparse(X) or not isinstance(getattr(X, "ndim", None), int) or X.ndim <= 2:
             return X, None  # validate_data reports what is wrong with anything else
         return self._layout(np.asarray(X), fitted_shape)
@@ -537,6 +540,11 @@ class RNNClassifier(_TorchClassifier):
             raise ValueError(
                 f"X has {X.shape[2]} features per time step, but {type(self).__name__} was "
                 f"fitted with {fitted_shape[1]}."
+            )
+        if fitted_shape is not None and X.shape[1] != fitted_shape[0]:
+            raise ValueError(
+                f"X holds sequences of {X.shape[1]} time steps, but {type(self).__name__} was "
+                f"fitted on sequences of {fitted_shape[0]}."
             )
         return X.reshape(len(X), -1), X.shape[1:]
 

@@ -175,6 +175,10 @@ def test_cnn_classifier_takes_image_arrays_as_their_flattened_rows():
         clf.predict(X4.reshape(60, 3, 6, 5))
     with pytest.raises(ValueError, match="image_shape"):
         CNNClassifier(image_shape=(8, 8)).fit(X4, y4)
+    # nested lists are array-like, as everywhere in scikit-learn
+    listed = _make(CNNClassifier, random_state=0).fit(X4.tolist(), y4.tolist())
+    assert (listed.n_channels_, listed.image_shape_) == (3, (5, 6))
+    np.testing.assert_array_equal(listed.predict_proba(X4.tolist()), clf.predict_proba(X4))
 
 
 def test_rnn_classifier_takes_sequence_arrays_as_their_flattened_rows():
@@ -187,6 +191,9 @@ def test_rnn_classifier_takes_sequence_arrays_as_their_flattened_rows():
     np.testing.assert_array_equal(seq.predict_proba(X), flat.predict_proba(X.reshape(60, -1)))
     with pytest.raises(ValueError, match="features per time step"):
         seq.predict(X.reshape(60, 3, 5))
+    with pytest.raises(ValueError, match="sequences of 4 time steps, but .* fitted on .* of 5"):
+        seq.predict(X[:, :4])
+    np.testing.assert_array_equal(seq.predict_proba(X.tolist()), seq.predict_proba(X))
     with pytest.raises(ValueError, match="n_step_features"):
         RNNClassifier(n_step_features=2).fit(X, y)
 
