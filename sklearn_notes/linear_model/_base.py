@@ -246,10 +246,11 @@ class _BaseGD(BaseEstimator):
         for name, value in extra.items():
             setattr(self, name, value)
         self.loss_curve_ = curve
-        self.n_iter_ = self._n_iter(n_iter)
+        self.n_iter_ = self._n_iter(n_iter, n_outputs)
         return self
 
-    def _n_iter(self, n_iter):
+    def _n_iter(self, n_iter, n_outputs):
+        """``n_iter_`` in the subclass's scikit-learn form (the targets share one run)."""
         return n_iter
 
     def _unpack(self, W, b, state, dtype):

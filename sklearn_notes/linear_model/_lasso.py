@@ -16,6 +16,8 @@ where ``w_j = 0`` (``r = y - X w - b``).
 """
 
 import numpy as np
+import scipy.sparse
+from sklearn import get_config
 
 from ._base import _BaseRegressorGD
 
@@ -179,10 +181,15 @@ class LassoGD(_BaseRegressorGD):
     dual_gap_ : float or ndarray of shape (n_targets,)
         Duality gap at the solution (:func:`lasso_dual_gap`): a bound on the distance of the
         objective from its minimum; scikit-learn's ``Lasso.dual_gap_``.
+    sparse_coef_ : sparse matrix of shape (1, n_features) or (n_targets, n_features)
+        ``coef_`` as a CSR matrix (a ``csr_array`` under scikit-learn's
+        ``sparse_interface="sparray"``), as :class:`sklearn.linear_model.Lasso`'s.
     loss_curve_ : list of float
         Objective after each epoch.
-    n_iter_ : int
-        Epochs run.
+    n_iter_ : int or list of int
+        Epochs run; one count per target when there are several, as scikit-learn's. The targets
+        are solved together (one run whose stopping test covers them all), so the counts are
+        equal.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -216,6 +223,19 @@ class LassoGD(_BaseRegressorGD):
 
     def _penalties(self, sample_weight):
         return 0.0, self.alpha
+
+    def _n_iter(self, n_iter, n_outputs):
+        # scikit-learn's ElasticNet: an int for one target, else a list with one per target
+        return n_iter if n_outputs == 1 else [n_iter] * n_outputs
+
+    @property
+    def sparse_coef_(self):
+        """``coef_`` as a sparse row per target (CSR), as scikit-learn's ``Lasso``."""
+        coef = scipy.sparse.csr_matrix(np.atleast_2d(self.coef_))
+        # scikit-learn 1.9's sparse_interface option (absent before: spmatrix)
+        if get_config().get("sparse_interface") == "sparray":
+            return scipy.sparse.csr_array(coef)
+        return coef
 
     def _extra_attributes(self, X, Y, W, b, sample_weight, state, result):
         if result is not None and result.gradient is not None and Y.shape[1] == 1:

@@ -252,7 +252,7 @@ class LogisticRegressionGD(ClassifierMixin, _BaseGD):
         self.coef_ = W.T.astype(dtype)
         self.intercept_ = np.asarray(b, dtype=dtype)
 
-    def _n_iter(self, n_iter):
+    def _n_iter(self, n_iter, n_outputs):
         # one multinomial (or binary) problem, reported as scikit-learn does
         return np.array([n_iter], dtype=np.int32)
 

@@ -252,3 +252,34 @@ def test_lassogd_column_target_shapes_as_sklearn():
     X, y = _ill_posed(n_samples=20, n_features=8)
     est = LassoGD(alpha=0.1).fit(X, y[:, None])
     assert est.coef_.shape == (8,) and est.intercept_.shape == (1,) and np.ndim(est.dual_gap_) == 0
+
+
+def test_lassogd_multi_target_n_iter_and_sparse_coef_as_sklearn():
+    """Several targets: n_iter_ is a list with one count per target (it was one int) and
+    sparse_coef_ exists, in scikit-learn's types and shapes; one target keeps an int."""
+    import sklearn
+
+    X, Y = make_regression(100, 8, n_targets=3, n_informative=3, noise=1.0, random_state=0)
+    for y in (Y, Y[:, 0], Y[:, :1]):
+        ours = LassoGD(alpha=5.0, tol=1e-8).fit(X, y)
+        sk = Lasso(alpha=5.0, tol=1e-10, max_iter=100_000).fit(X, y)
+        if y.ndim == 2 and y.shape[1] == 3:
+            assert isinstance(ours.n_iter_, list) and isinstance(sk.n_iter_, list)
+            assert len(ours.n_iter_) == len(sk.n_iter_) == 3
+            # one run solves the targets together: every count is its epochs
+            assert ours.n_iter_ == [len(ours.loss_curve_)] * 3
+        else:  # (n,) and (n, 1): one int, as scikit-learn's
+            assert isinstance(ours.n_iter_, int) and isinstance(sk.n_iter_, int)
+            assert ours.n_iter_ == len(ours.loss_curve_)
+        sparse = ours.sparse_coef_
+        assert type(sparse) is type(sk.sparse_coef_) is scipy.sparse.csr_matrix
+        assert sparse.shape == sk.sparse_coef_.shape == (len(np.atleast_2d(sk.coef_)), 8)
+        # the exact zeros are not stored (8 of 24 stored with 3 targets, 3 of 8 with one)
+        assert sparse.nnz == sk.sparse_coef_.nnz == np.count_nonzero(ours.coef_) < ours.coef_.size
+        np.testing.assert_array_equal(sparse.toarray(), np.atleast_2d(ours.coef_))
+        np.testing.assert_allclose(sparse.toarray(), sk.sparse_coef_.toarray(), atol=1e-7)
+    if "sparse_interface" in sklearn.get_config():  # scikit-learn >= 1.9
+        with sklearn.config_context(sparse_interface="sparray"):
+            assert type(ours.sparse_coef_) is type(sk.sparse_coef_) is scipy.sparse.csr_array
+    with pytest.raises(AttributeError):
+        LassoGD().sparse_coef_  # noqa: B018 (unfitted)
