@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 from scipy.spatial.distance import cdist
-from sklearn.metrics.pairwise import euclidean_distances, rbf_kernel
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_array, check_random_state
 
@@ -124,8 +124,8 @@ def control_samples(X_train, n_samples, *, random_state=None):
     -------
     controls : dict of str -> ndarray of shape (n_samples, n_features)
         ``"training copies"``: rows of ``X_train`` (without replacement while there are enough;
-        what a generator that memorized its data produces: every similarity metric gives it full
-        marks).
+        beyond ``n_train``, every row once per round; what a generator that memorized its data
+        produces: every similarity metric gives it full marks).
         ``"uniform noise"``: uniform over the bounding box of ``X_train`` (must not score well).
         ``"one Gaussian"``: :math:`\\mathcal N(\\bar x, \\hat\\Sigma)` of ``X_train`` (a blob:
         right mean and spread, no structure).
@@ -141,9 +141,14 @@ def control_samples(X_train, n_samples, *, random_state=None):
     rng = check_random_state(random_state)
     low, high = X_train.min(axis=0), X_train.max(axis=0)
     cov = np.atleast_2d(np.cov(X_train, rowvar=False))
-    replace = n_samples > len(X_train)
+    n_train = len(X_train)
+    if n_samples <= n_train:
+        rows = rng.choice(n_train, n_samples, replace=False)
+    else:  # every row once per round, so that the copies hold the whole training set
+        rounds = [rng.permutation(n_train) for _ in range(-(-n_samples // n_train))]
+        rows = np.concatenate(rounds)[:n_samples]
     return {
-        "training copies": X_train[rng.choice(len(X_train), n_samples, replace=replace)],
+        "training copies": X_train[rows],
         "uniform noise": rng.uniform(low, high, size=(n_samples, X_train.shape[1])),
         "one Gaussian": rng.multivariate_normal(X_train.mean(axis=0), cov, size=n_samples),
     }
@@ -152,14 +157,18 @@ def control_samples(X_train, n_samples, *, random_state=None):
 # --- precision and recall ----------------------------------------------------------------------
 
 
-def _kth_neighbour_radius(X, k):
-    """Distance from each row of X to its k-th nearest other row, shape (n,)."""
+def _manifold(X, k):
+    """``(centres, radii)`` of the k-NN manifold of X: its distinct rows, and the distance from
+    each to its k-th nearest other one."""
+    # A repeated row would be its own nearest neighbours, with radius 0: the training copies
+    # drawn beyond the training set's size lost 60 % of their recall (0.37 against 0.96).
+    X = np.unique(X, axis=0)
     if len(X) <= k:
-        raise ValueError(f"precision_recall needs more than k={k} samples in each set.")
+        raise ValueError(f"precision_recall needs more than k={k} distinct samples in each set.")
     # a tree computes each distance from the differences, as cdist does below: the brute backend's
     # |a|^2 - 2ab + |b|^2 errs by ~1e-8, which decides ties at a ball's edge at random
     dist, _ = NearestNeighbors(n_neighbors=k + 1, algorithm="ball_tree").fit(X).kneighbors(X)
-    return dist[:, k]  # column 0 is the point itself
+    return X, dist[:, k]  # column 0 is the point itself
 
 
 def _share_inside_balls(points, centers, radii):
@@ -175,7 +184,9 @@ def precision_recall(X_real, X_fake, *, k=3):
     """Precision and recall of generated samples on k-NN manifolds (Kynkäänniemi et al. 2019).
 
     Each set's manifold is the union of balls centred on its points, with radius the distance to
-    the point's ``k``-th nearest neighbour in the same set.
+    the point's ``k``-th nearest neighbour in the same set. A row repeated in a set counts once
+    there (as its own neighbour it would get radius 0, and a generator that repeats its training
+    data would lose its recall); every row counts in the shares.
 
     Parameters
     ----------
@@ -215,8 +226,8 @@ def precision_recall(X_real, X_fake, *, k=3):
         raise ValueError(
             f"X_real has {X_real.shape[1]} features and X_fake {X_fake.shape[1]}; they must match."
         )
-    precision = _share_inside_balls(X_fake, X_real, _kth_neighbour_radius(X_real, k))
-    recall = _share_inside_balls(X_real, X_fake, _kth_neighbour_radius(X_fake, k))
+    precision = _share_inside_balls(X_fake, *_manifold(X_real, k))
+    recall = _share_inside_balls(X_real, *_manifold(X_fake, k))
     return precision, recall
 
 
@@ -257,26 +268,69 @@ def mmd2(X, Y, *, gamma=None):
     >>> bool(abs(mmd2(X, Y)) < 0.01 < mmd2(X, Y + 1))
     True
     """
+    X, Y = _two_sets(X, Y, "mmd2")
+    gamma = 1.0 / X.shape[1] if gamma is None else gamma
+    if not (isinstance(gamma, numbers.Real) and np.isfinite(gamma) and gamma > 0):
+        raise ValueError(f"gamma must be a positive number, got {gamma!r}.")
+    return _mmd2_at(X, Y, [gamma])[0]
+
+
+def _two_sets(X, Y, name):
+    """X and Y validated as two samples of the same space, at least 2 rows each."""
     X = check_array(X, dtype=np.float64)
     Y = check_array(Y, dtype=np.float64)
     if len(X) < 2 or len(Y) < 2:
-        raise ValueError("mmd2 needs at least 2 samples in each set.")
-    gamma = 1.0 / X.shape[1] if gamma is None else gamma
+        raise ValueError(f"{name} needs at least 2 samples in each set.")
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(
+            f"The two sets have {X.shape[1]} and {Y.shape[1]} features; they must match."
+        )
+    return X, Y
+
+
+def _mmd2_at(X, Y, gammas):
+    """Unbiased MMD^2 of X and Y for each RBF width in ``gammas`` (a list of floats).
+
+    The kernel sums run over blocks of ``_CHUNK`` rows, so memory grows as ``_CHUNK * n``, not
+    ``n^2``, and each block's squared distances serve every width. The data are centred on their
+    pooled mean first: |a|^2 - 2ab + |b|^2 loses the distance to round-off when the data sit far
+    from the origin (the sign of MMD^2 flipped at an offset of 1e7), and the MMD does not change
+    under a shift.
+    """
+    centre = (X.sum(axis=0) + Y.sum(axis=0)) / (len(X) + len(Y))
+    X, Y = X - centre, Y - centre
+    gammas = np.asarray(gammas, dtype=np.float64)
+
+    def kernel_sums(A, B, same):
+        """sum_{i, j} k(a_i, b_j) per width (i != j when A is B)."""
+        total = np.zeros(len(gammas))
+        for start in range(0, len(A), _CHUNK):
+            d2 = euclidean_distances(A[start : start + _CHUNK], B, squared=True)
+            if same:  # leave out k(a_i, a_i)
+                rows = np.arange(len(d2))
+                d2[rows, start + rows] = np.inf
+            for g, gamma in enumerate(gammas):
+                total[g] += np.exp(-gamma * d2).sum()
+        return total
+
     m, n = len(X), len(Y)
-    kxx = rbf_kernel(X, gamma=gamma)
-    kyy = rbf_kernel(Y, gamma=gamma)
-    kxy = rbf_kernel(X, Y, gamma=gamma)
-    return float(
-        (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
-        + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
-        - 2.0 * kxy.mean()
+    values = (
+        kernel_sums(X, X, True) / (m * (m - 1))
+        + kernel_sums(Y, Y, True) / (n * (n - 1))
+        - 2.0 * kernel_sums(X, Y, False) / (m * n)
     )
+    return [float(v) for v in values]
 
 
 def _median_distance(X, *, max_samples=1000, random_state=0):
-    """Median pairwise Euclidean distance of X (on a fixed subsample of ``max_samples`` rows)."""
+    """Median pairwise Euclidean distance of X (on a fixed subsample of ``max_samples`` rows).
+
+    The subsample is drawn from the rows in sorted order, so that it depends on the set of rows
+    of X and not on their order.
+    """
     X = check_array(X, dtype=np.float64)
     if len(X) > max_samples:
+        X = X[np.lexsort(X.T[::-1])]
         X = X[check_random_state(random_state).choice(len(X), max_samples, replace=False)]
     d = euclidean_distances(X)
     return float(np.median(d[np.triu_indices(len(X), k=1)]))
@@ -292,7 +346,8 @@ def multiscale_mmd2(X_real, X_fake, *, scales=(0.1, 0.3, 1.0)):
     Parameters
     ----------
     X_real : array-like of shape (m, n_features)
-        Real samples; their median pairwise distance sets the bandwidths.
+        Real samples; their median pairwise distance sets the bandwidths (over a fixed
+        subsample of 1,000 rows when there are more, which depends on the rows, not their order).
     X_fake : array-like of shape (n, n_features)
     scales : sequence of float, default=(0.1, 0.3, 1.0)
         Bandwidths as multiples of the median distance.
@@ -309,21 +364,37 @@ def multiscale_mmd2(X_real, X_fake, *, scales=(0.1, 0.3, 1.0)):
     >>> sorted(multiscale_mmd2(X, X[::-1] + 0.5))
     [0.1, 0.3, 1.0]
     """
+    X_real, X_fake = _two_sets(X_real, X_fake, "multiscale_mmd2")
+    scales = list(scales)
+    if not scales or not all(
+        isinstance(s, numbers.Real) and np.isfinite(s) and s > 0 for s in scales
+    ):
+        raise ValueError(f"scales must be positive numbers, got {scales!r}.")
     median = _median_distance(X_real)
     if not median > 0:
-        raise ValueError("X_real has a zero median distance; the bandwidths would be 0.")
-    return {s: mmd2(X_real, X_fake, gamma=0.5 / (s * median) ** 2) for s in scales}
+        raise ValueError(
+            "X_real has a median pairwise distance of 0 (most of its rows are equal); the "
+            "bandwidths would be 0."
+        )
+    values = _mmd2_at(X_real, X_fake, [0.5 / (s * median) ** 2 for s in scales])
+    return dict(zip(scales, values))
 
 
 # --- distance to a known support ---------------------------------------------------------------
 
 
-def _support_distances(support, sigma, *point_sets):
+def _check_tolerance(sigma, n_sigma):
+    """A ValueError unless ``sigma`` and ``n_sigma`` are positive finite numbers."""
+    for name, value in (("sigma", sigma), ("n_sigma", n_sigma)):
+        if not (isinstance(value, numbers.Real) and np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}.")
+
+
+def _support_distances(support, sigma, n_sigma, *point_sets):
     """Validate the inputs of the support metrics; for each point set, the distance of each
     point to its nearest support point, shape (n,)."""
     support = check_array(support, dtype=np.float64)
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}.")
+    _check_tolerance(sigma, n_sigma)
     nn = NearestNeighbors(n_neighbors=1).fit(support)
     return [nn.kneighbors(check_array(p, dtype=np.float64))[0][:, 0] for p in point_sets]
 
@@ -355,7 +426,7 @@ def support_share(samples, support, sigma, *, n_sigma=3.0):
     >>> round(support_share(X, ring_centers(), 0.05), 2)
     0.99
     """
-    (distance,) = _support_distances(support, sigma, samples)
+    (distance,) = _support_distances(support, sigma, n_sigma, samples)
     return float(np.mean(distance <= n_sigma * sigma))
 
 
@@ -396,9 +467,14 @@ def support_spread(samples, reference, support, sigma, *, n_sigma=3.0):
     >>> round(support_spread(centers[X[:, 0].argsort() % 8], X_test, centers, 0.05), 1)
     0.0
     """
-    distance, reference_distance = _support_distances(support, sigma, samples, reference)
+    distance, reference_distance = _support_distances(support, sigma, n_sigma, samples, reference)
     cap = n_sigma * sigma
     mean_square = [np.mean(np.minimum(d, cap) ** 2) for d in (distance, reference_distance)]
+    if not mean_square[1] > 0:
+        raise ValueError(
+            "reference lies on the support (mean squared distance 0): it must be real data with "
+            "its noise, held out from training."
+        )
     return float(mean_square[0] / mean_square[1])
 
 
@@ -433,6 +509,9 @@ def mode_coverage(samples, centers, sigma, *, n_sigma=3.0, min_share=0.25):
     """
     samples = check_array(samples, dtype=np.float64)
     centers = check_array(centers, dtype=np.float64)
+    _check_tolerance(sigma, n_sigma)
+    if not (isinstance(min_share, numbers.Real) and 0 <= min_share <= 1):
+        raise ValueError(f"min_share must be a number in [0, 1], got {min_share!r}.")
     close = euclidean_distances(samples, centers) <= n_sigma * sigma
     counts = close.sum(axis=0)
     return int(np.sum(counts >= min_share * len(samples) / len(centers))), counts

@@ -128,6 +128,72 @@ def test_multiscale_mmd2_uses_the_median_distance():
         multiscale_mmd2(np.zeros((4, 2)), Y[:, :2])
 
 
+def test_mmd2_in_blocks_is_the_u_statistic_and_ignores_a_shift():
+    # more rows than one block of the kernel sums (1,024), so that the blocks and the left-out
+    # diagonal are exercised; the reference takes exact differences
+    from scipy.spatial.distance import cdist
+
+    X, _ = make_ring(1100, random_state=0)
+    Y, _ = make_ring(1030, random_state=1)
+
+    def u_statistic(A, B, gamma):
+        k = lambda a, b: np.exp(-gamma * cdist(a, b, "sqeuclidean"))  # noqa: E731
+        m, n = len(A), len(B)
+        return (
+            (k(A, A).sum() - m) / (m * (m - 1))
+            + (k(B, B).sum() - n) / (n * (n - 1))
+            - 2 * k(A, B).mean()
+        )
+
+    for gamma in (0.5, 50.0):
+        assert mmd2(X, Y, gamma=gamma) == pytest.approx(u_statistic(X, Y, gamma), rel=1e-9)
+    # far from the origin |a|^2 - 2ab + |b|^2 lost the distances (the sign flipped at 1e7)
+    for offset in (1e5, 1e7):
+        shifted = mmd2(X[:400] + offset, Y[:400] + offset, gamma=50.0)
+        assert shifted == pytest.approx(u_statistic(X[:400], Y[:400], 50.0), rel=1e-6)
+
+
+def test_multiscale_mmd2_does_not_depend_on_the_order_of_the_rows():
+    # beyond 1,000 rows the median comes from a subsample, drawn from the sorted rows
+    X, _ = make_ring(1500, random_state=0)
+    Y, _ = make_ring(500, random_state=1)
+    order = np.random.default_rng(0).permutation(1500)
+    shuffled, ordered = multiscale_mmd2(X[order], Y), multiscale_mmd2(X, Y)
+    assert shuffled == pytest.approx(ordered, rel=1e-9)  # the median moved it by 0.6 %
+
+
+def test_training_copies_keep_their_recall_beyond_the_training_size():
+    # drawn beyond 500 rows, the copies repeat rows; a repeated row was its own k-th neighbour
+    # (radius 0) and the copies' recall fell to 0.37
+    X_train, _ = make_ring(500, random_state=0)
+    X_test, _ = make_ring(2000, random_state=1)
+    copies = control_samples(X_train, 2000, random_state=0)["training copies"]
+    assert len(np.unique(copies, axis=0)) == 500  # each row 4 times
+    assert precision_recall(X_test, copies)[1] == precision_recall(X_test, X_train)[1] > 0.9
+
+
+def test_metrics_refuse_bad_tolerances_and_scales():
+    centers = ring_centers()
+    X, _ = make_ring(100, random_state=0)
+    for scales in [(0,), (-0.1,), (), (np.nan,)]:
+        with pytest.raises(ValueError, match="scales must be positive"):
+            multiscale_mmd2(X, X, scales=scales)
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        multiscale_mmd2(X[:1], X)
+    with pytest.raises(ValueError, match="gamma must be"):
+        mmd2(X, X, gamma=0.0)
+    with pytest.raises(ValueError, match="sigma must be"):
+        mode_coverage(X, centers, -0.05)
+    with pytest.raises(ValueError, match="min_share"):
+        mode_coverage(X, centers, 0.05, min_share=2.0)
+    with pytest.raises(ValueError, match="n_sigma must be"):
+        support_share(X, centers, 0.05, n_sigma=-1)
+    with pytest.raises(ValueError, match="n_sigma must be"):
+        support_spread(X, X, centers, 0.05, n_sigma=0)
+    with pytest.raises(ValueError, match="reference lies on the support"):
+        support_spread(X, centers, centers, 0.05)
+
+
 def test_support_share_counts_distance_not_nearest_mode():
     centers = ring_centers()
     far = np.zeros((100, 2))  # the ring's centre: nearest to some mode, but 2 away from all
