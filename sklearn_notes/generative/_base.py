@@ -126,6 +126,10 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
     # keeps the fitted networks, so it refuses a change to any of them rather than ignore it.
     _net_parameters = ()
 
+    def _resolved_parameters(self):
+        """``{name: value}`` of the fitted model's parameters that ``"auto"`` resolved."""
+        return {}
+
     # --- fit -----------------------------------------------------------------------------------
 
     def _auto_hidden(self, n_features):
@@ -178,6 +182,7 @@ class BaseNeuralEstimator(TorchEstimator, metaclass=ABCMeta):
             check_unchanged(
                 {"hidden_layer_sizes": self.hidden_layer_sizes_, **self._fitted_net_parameters},
                 {"hidden_layer_sizes": hidden, **net_parameters},
+                {k: v for k, v in self._resolved_parameters().items() if k in net_parameters},
             )
         lr = self._lr(X.shape[1])
         self._check_params()
@@ -311,21 +316,28 @@ class BaseGenerator(BaseNeuralEstimator):
         return self.scaler_.inverse_transform(Z)
 
 
-def check_unchanged(fitted, now):
-    """A ValueError naming the first parameter whose value in ``now`` differs from ``fitted``."""
+def check_unchanged(fitted, now, resolved=None):
+    """A ValueError naming the first parameter whose value in ``now`` differs from ``fitted``.
+
+    ``resolved`` maps a parameter fitted as ``"auto"`` to the value it stood for: asking for
+    that value explicitly is no change.
+    """
+    resolved = resolved or {}
     for name, value in now.items():
         before = fitted[name]
-        same = (
-            tuple(before) == tuple(value)
-            if isinstance(before, (list, tuple, np.ndarray))
-            and isinstance(value, (list, tuple, np.ndarray))
-            else before == value
+        if _same(before, value) or (name in resolved and _same(resolved[name], value)):
+            continue
+        meant = f" (= {resolved[name]!r})" if not _same(resolved.get(name, before), before) else ""
+        raise ValueError(
+            f"warm_start cannot change {name} (fitted with {before!r}{meant}, now {value!r}): the "
+            "fitted networks are kept. Set it back, or refit with warm_start=False."
         )
-        if not same:
-            raise ValueError(
-                f"warm_start cannot change {name} (fitted with {before!r}, now {value!r}): the "
-                "fitted networks are kept. Set it back, or refit with warm_start=False."
-            )
+
+
+def _same(a, b):
+    if isinstance(a, (list, tuple, np.ndarray)) and isinstance(b, (list, tuple, np.ndarray)):
+        return tuple(a) == tuple(b)
+    return a == b
 
 
 def _scaled(scaler, X):

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..utils._torch import single_threaded
-from ._base import BaseGenerator, check_unchanged, import_nets, shared_parameter_docs
+from ._base import BaseGenerator, import_nets, shared_parameter_docs
 from ._conditional import ConditionalGeneratorMixin
 from ._schedules import BETA_SCHEDULES, VARIANCE_TYPES, bound_quadrature, sampling_timesteps
 
@@ -120,9 +120,9 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
         0: silent; >= 1: one progress bar over the epochs, with the latest losses.
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit``: ``max_epochs`` more
-        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. A changed
-        parameter that the network was built or trained with (sizes, loss, schedule) is a
-        ``ValueError``: refit with ``warm_start=False``.
+        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. Only those
+        three and what sampling or scoring alone reads may change; any other changed
+        parameter is a ``ValueError``: refit with ``warm_start=False``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and noise: the same seed gives the same model on CPU.
 
@@ -189,7 +189,7 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
     (3, 4)
     """
 
-    _net_parameters = ("n_steps", "beta_schedule", "ema_decay")
+    _net_parameters = ("n_steps", "beta_schedule", "ema_decay", "snr_shift")
     _parameter_constraints = {
         **BaseGenerator._parameter_constraints,
         **BaseGenerator._training_constraints,
@@ -257,13 +257,8 @@ class DiffusionModel(ConditionalGeneratorMixin, BaseGenerator):
             return max(0.0, math.log(_SNR_SHIFT_FEATURES / n_features))
         return float(self.snr_shift)
 
-    def _check_params(self):
-        if not (self.warm_start and hasattr(self, "net_")):
-            return
-        # snr_shift is compared as resolved ("auto" stands for a number that depends on X)
-        check_unchanged(
-            {"snr_shift": self.snr_shift_}, {"snr_shift": self._snr_shift(self.n_features_in_)}
-        )
+    def _resolved_parameters(self):
+        return {"snr_shift": self.snr_shift_}
 
     def _make_net(self, nets, n_features, hidden, common, Xs):
         import torch

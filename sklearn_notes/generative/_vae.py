@@ -95,9 +95,9 @@ class VAE(
         0: silent; >= 1: one progress bar over the epochs, with the latest losses.
     warm_start : bool, default=False
         Continue training the fitted networks on the next ``fit``: ``max_epochs`` more
-        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. A changed
-        parameter that the networks were built or trained with (sizes, loss, schedule) is a
-        ``ValueError``: refit with ``warm_start=False``.
+        epochs at the current ``lr`` and ``batch_size``, in the fitted scaling. Only those
+        three and what sampling or scoring alone reads may change; any other changed
+        parameter is a ``ValueError``: refit with ``warm_start=False``.
     random_state : int, RandomState instance or None, default=None
         Seeds weights, batches and noise: the same seed gives the same model on CPU.
 

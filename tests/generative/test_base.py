@@ -129,6 +129,18 @@ def test_generator_warm_start_refuses_to_change_the_fitted_networks(cls, name, v
     assert all(len(v) == FAST[cls.__name__]["max_epochs"] + 2 for v in est.history_.values())
 
 
+def test_generator_warm_start_accepts_the_value_auto_stood_for():
+    gan = GAN(max_epochs=1, warm_start=True, random_state=0).fit(X_IRIS)
+    assert gan.scaling_ == "standard"
+    with pytest.raises(ValueError, match=r"scaling \(fitted with 'auto' \(= 'standard'\), now"):
+        gan.set_params(scaling="minmax").fit(X_IRIS)
+    gan.set_params(scaling="standard").fit(X_IRIS)  # what "auto" resolved to: no change
+    dm = DiffusionModel(n_steps=20, max_epochs=1, warm_start=True, random_state=0).fit(X_IRIS)
+    with pytest.raises(ValueError, match=r"snr_shift \(fitted with 'auto' \(= [\d.]+\), now 0.5"):
+        dm.set_params(snr_shift=0.5).fit(X_IRIS)
+    dm.set_params(snr_shift=dm.snr_shift_).fit(X_IRIS)
+
+
 @pytest.mark.parametrize("cls", [VAE, Autoencoder], ids=lambda c: c.__name__)
 def test_generator_codes_follow_the_fitted_networks_not_later_parameters(cls):
     est = _make(cls, latent_dim=2, random_state=0).fit(X_IRIS)
