@@ -8,7 +8,7 @@ the alarm off, and the alarm makes John and Mary call. We sample data from known
 :class:`sklearn_notes.BayesNet` on it, and show
 
 1. the three cases of the notes (chain, fork, collider) as d-separation statements, each with the
-   active trail that :meth:`DAG.explain` returns when the nodes are d-connected;
+   active trail that :meth:`sklearn_notes.DAG.explain` returns when the nodes are d-connected;
 2. posteriors from exact inference (variable elimination) with and without evidence;
 3. explaining away, with numbers: once the alarm rings, learning that there was an earthquake makes
    a burglary much less likely, although burglary and earthquake are marginally independent;
