@@ -15,13 +15,30 @@ __all__ = ["atomic_fit"]
 
 
 def _snapshot(estimator):
-    # Arrays are copied because a warm start may update a learned array in place; other values are
-    # replaced, never mutated, by the estimators' fits (they compute into locals), so a shallow copy
-    # of the instance dictionary is enough for them.
-    return {
-        key: value.copy() if isinstance(value, np.ndarray) else value
-        for key, value in vars(estimator).items()
-    }
+    """``(instance dictionary, [(array, copy of its contents)])``.
+
+    Values other than arrays are replaced, never mutated, by the estimators' fits (they compute
+    into locals), so keeping the objects is enough for them. An array may be updated in place by a
+    warm start, so its contents are copied; the array object itself is put back, with those
+    contents, so that arrays shared between attributes (``probA_`` and ``probB_``, ``classes_``
+    and a label binarizer's) stay shared and the restored model pickles byte for byte as before.
+    """
+    state = dict(vars(estimator))
+    arrays = {id(v): (v, v.copy()) for v in state.values() if isinstance(v, np.ndarray)}
+    return state, list(arrays.values())
+
+
+def _restore(estimator, snapshot):
+    state, arrays = snapshot
+    vars(estimator).clear()
+    vars(estimator).update(state)
+    for array, saved in arrays:
+        if array.shape == saved.shape and array.flags.writeable:
+            array[...] = saved
+        else:  # resized in place (or read-only, hence unchanged): the copy takes its place
+            for key, value in state.items():
+                if value is array:
+                    setattr(estimator, key, saved)
 
 
 def atomic_fit(method):
@@ -61,9 +78,29 @@ def atomic_fit(method):
         state = _snapshot(self)
         try:
             return method(self, *args, **kwargs)
-        except BaseException:
-            vars(self).clear()
-            vars(self).update(state)
+        except BaseException as exc:
+            _restore(self, state)
+            interrupt = _interrupt_behind(exc)
+            if interrupt is not None and interrupt is not exc:
+                raise interrupt from None
             raise
 
     return wrapped
+
+
+def _interrupt_behind(exc):
+    """The KeyboardInterrupt that ``exc`` stands for, or None.
+
+    A Ctrl-C that lands while numba's dispatcher runs Python code (unpickling a constant, say)
+    comes out of the compiled call as a ``SystemError`` ("returned a result with an exception
+    set") whose cause is the interrupt: the user's interrupt should propagate as itself.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        if not isinstance(exc, SystemError):
+            return None
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

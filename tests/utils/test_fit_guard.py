@@ -45,3 +45,59 @@ def test_atomic_fit_success_keeps_new_state():
     model.fit(np.ones((3, 2)))
     np.testing.assert_array_equal(model.coef_, [1.0, 1.0])
     assert model.new_attr_
+
+
+class _Shared(BaseEstimator):
+    """Two attributes holding one array, and a label binarizer holding another (MLP-like)."""
+
+    def __init__(self, fail_with=None):
+        self.fail_with = fail_with
+
+    @atomic_fit
+    def fit(self, X):
+        from sklearn.preprocessing import LabelBinarizer
+
+        self.a_ = self.b_ = np.zeros(len(X))
+        self._binarizer = LabelBinarizer().fit(np.arange(len(X)))
+        self.classes_ = self._binarizer.classes_
+        if self.fail_with is not None:
+            self.a_[:] = 7.0  # in place: b_ sees it too
+            raise self.fail_with
+        return self
+
+
+@pytest.mark.parametrize("error", [ValueError("bad y"), KeyboardInterrupt()])
+def test_atomic_fit_keeps_shared_arrays_shared_so_the_pickle_is_unchanged(error):
+    import pickle
+
+    model = _Shared().fit([[0.0]] * 4)
+    before = pickle.dumps(model)
+    with pytest.raises(type(error)):
+        model.set_params(fail_with=error).fit([[0.0]] * 4)
+    model.set_params(fail_with=None)
+    assert model.a_ is model.b_ and model.classes_ is model._binarizer.classes_
+    assert pickle.dumps(model) == before
+
+
+def test_atomic_fit_unwraps_an_interrupt_that_numba_turned_into_a_system_error():
+    # a Ctrl-C landing while numba's dispatcher runs Python code comes out of the compiled call
+    # as SystemError("... returned a result with an exception set") caused by the interrupt
+    def numba_like():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as interrupt:
+            raise SystemError("returned a result with an exception set") from interrupt
+
+    class Compiled(_Model):
+        @atomic_fit
+        def fit(self, X):
+            self.n_features_in_ = 99
+            numba_like()
+
+    model = Compiled()
+    model.n_features_in_ = 2
+    with pytest.raises(KeyboardInterrupt):
+        model.fit([[1.0]])
+    assert model.n_features_in_ == 2
+    with pytest.raises(SystemError):  # any other SystemError stays what it is
+        atomic_fit(lambda self: (_ for _ in ()).throw(SystemError("other")))(model)
