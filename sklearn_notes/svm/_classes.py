@@ -50,8 +50,9 @@ __all__ = ["KernelSVC"]
 # Folds of the internal cross-validation that gives Platt scaling its decision values (libsvm: 5).
 N_PROBABILITY_FOLDS = 5
 
-# predict works through its rows in chunks of at most this many one-vs-one decision values.
-PREDICT_CHUNK = 2**20
+# Prediction works through the rows in blocks of at most this many values (kernel values to the
+# support vectors, decision values, pairwise probabilities): 32 MB of float64, whatever n is.
+PREDICT_CHUNK = 2**22
 
 # One-vs-one coefficients up to this many entries are kept dense, more (many classes) sparse.
 DENSE_OVO = 2**22
@@ -132,6 +133,11 @@ def couple_pairwise(r):
     p = np.linalg.solve(A, rhs)[:, :k, 0]
     p = np.clip(p, 0.0, None)
     return p / p.sum(axis=1, keepdims=True)
+
+
+def _rows_per_block(values_per_row):
+    """Rows per prediction block, for blocks of ``PREDICT_CHUNK`` values at most."""
+    return max(1, PREDICT_CHUNK // max(int(values_per_row), 1))
 
 
 def _ovo_coefficients(solutions, slot, y_index, pairs, n_support):
@@ -599,6 +605,11 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         """(n_samples, n_pairs) decision values in libsvm's sign: positive means the first class."""
         if not validated:
             X = self._validate_for_predict(X)
+        # the (rows, n_support) kernel block is the large one: bound it, not the rows
+        step = _rows_per_block(max(self._ovo_coef.shape))
+        if X.shape[0] > step:
+            blocks = range(0, X.shape[0], step)
+            return np.vstack([self._ovo_decision(X[i : i + step], validated=True) for i in blocks])
         K, scaled = self._kernel_to_support(X)
         if scaled is None:
             return np.asarray(K @ self._ovo_coef) + self._ovo_intercept
@@ -666,7 +677,7 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         k = len(self.classes_)
         n = X.shape[0]
         # Rows in chunks: the (rows, n_pairs) decision values of many classes need not fit whole.
-        step = max(1, PREDICT_CHUNK // max(k * (k - 1) // 2, 1))
+        step = _rows_per_block(k * (k - 1) // 2)
         pair_matrices = self._pair_matrices() if k > 2 else None
         out = []
         for start in range(0, max(n, 1), step):
@@ -723,10 +734,16 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
                 "predict_proba is not available when fitted with probability=False; refit with "
                 "probability=True."
             )
-        dec = self._ovo_decision(X)
+        X = self._validate_for_predict(X)
+        step = _rows_per_block(len(self.classes_) ** 2)  # the (rows, k, k) pair probabilities
+        return np.vstack([self._proba(X[i : i + step]) for i in range(0, max(X.shape[0], 1), step)])
+
+    def _proba(self, X):
+        """predict_proba of validated rows."""
+        k = len(self.classes_)
+        dec = self._ovo_decision(X, validated=True)
         # P(first class of the pair | pair, x), clipped like libsvm's min_prob.
         r_pair = np.clip(expit(-(dec * self.probA_ + self.probB_)), 1e-7, 1 - 1e-7)
-        k = len(self.classes_)
         if k == 2:
             return np.column_stack([r_pair[:, 0], 1 - r_pair[:, 0]])
         r = np.zeros((dec.shape[0], k, k))

@@ -393,3 +393,27 @@ def test_kernelsvc_rbf_gamma_raises_training_accuracy_while_test_accuracy_peaks_
     assert test[-1] == pytest.approx(0.653, abs=0.005)
     assert np.all(np.diff(test[best:]) <= 0)  # falls all the way after the peak
     assert test[best] - test[-1] > 0.2 and train[-1] - test[-1] > 0.3  # the overfitting gap
+
+
+def test_prediction_works_in_blocks_of_bounded_memory(monkeypatch):
+    # The (rows, n_support) kernel block was built for every row at once: 1.2 GB to predict
+    # 50,000 rows against 2,720 support vectors. Blocks now hold PREDICT_CHUNK values at most.
+    import tracemalloc
+
+    from sklearn_notes.svm import _classes
+
+    X, y = make_blobs(600, centers=3, cluster_std=3.0, random_state=0)
+    clf = KernelSVC(probability=True, random_state=0).fit(X, y)
+    X_new = np.random.default_rng(0).normal(scale=5.0, size=(6000, 2))
+    whole = clf.decision_function(X_new), clf.predict_proba(X_new), clf.predict(X_new)
+    n_support = clf.support_vectors_.shape[0]
+    assert n_support > 100
+    monkeypatch.setattr(_classes, "PREDICT_CHUNK", 8 * n_support)  # blocks of 8 rows
+    tracemalloc.start()
+    blocked = clf.decision_function(X_new), clf.predict_proba(X_new), clf.predict(X_new)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    for a, b in zip(whole, blocked):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-12)
+    # far below one kernel block of all the rows (6000 x n_support float64)
+    assert peak < 6000 * n_support * 8 / 4
