@@ -197,7 +197,10 @@ class KernelSVC(ClassifierMixin, BaseEstimator):
         (see ``sklearn_notes.svm._polish``); when it has not, SMO goes on to ``tol / 100`` once
         and the polish is tried again.
     cache_size : float, default=200
-        Size of the kernel row cache, in MB.
+        Size of the kernel row cache, in MB. The cache holds at least one working set's rows
+        (up to 2,048 rows of ``n_samples`` float32 values: 328 MB at 40,000 samples), so a fit on
+        many samples uses more memory than ``cache_size`` (about 2-4x ``SVC``'s at 20,000-40,000
+        samples, growing linearly in ``n_samples``).
     class_weight : dict or "balanced", default=None
         Multiplies ``C`` per class; "balanced" uses ``n_samples / (n_classes * bincount(y))``.
     verbose : bool, default=False
