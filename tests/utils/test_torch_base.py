@@ -198,14 +198,19 @@ def test_rnn_classifier_takes_sequence_arrays_as_their_flattened_rows():
         RNNClassifier(n_step_features=2).fit(X, y)
 
 
+def _flipped_copies(n):
+    """``(X, y, X2, y2)``: n rows of +-1 features labelled by the last one, and X2 / y2 the rows
+    twice, the second copy with flipped labels."""
+    X = np.random.default_rng(0).choice([-1.0, 1.0], size=(n, 4))
+    y = (X[:, -1] > 0).astype(int)
+    return X, y, np.vstack([X, X]), np.concatenate([y, 1 - y])
+
+
 @pytest.mark.parametrize("cls", [CNNClassifier, RNNClassifier], ids=lambda c: c.__name__)
 def test_torch_classifier_sample_weight_decides_which_labels_count(cls):
     # Two copies of the data, the second with flipped labels: the weights decide which one the
     # network learns; unit weights are exactly sample_weight=None.
-    rng = np.random.default_rng(0)
-    X = rng.choice([-1.0, 1.0], size=(100, 4))
-    y = (X[:, -1] > 0).astype(int)
-    X2, y2 = np.vstack([X, X]), np.concatenate([y, 1 - y])
+    X, y, X2, y2 = _flipped_copies(100)
     w = np.r_[np.full(100, 1.0), np.full(100, 0.01)]
     # the classes' default sizes: FAST's 4-channel CNN stays at its initial plateau for about 1
     # in 10 seeds, whatever the weights
@@ -219,13 +224,11 @@ def test_torch_classifier_sample_weight_decides_which_labels_count(cls):
 
 @pytest.mark.parametrize("cls", [CNNClassifier, RNNClassifier], ids=lambda c: c.__name__)
 def test_torch_classifier_zero_weights_drop_rows_and_the_weights_scale_freely(cls):
-    # Unshuffled batches of 4 where the whole second half weighs 0: the per-batch ratio
-    # sum(w l) / sum(w) made those batches 0/0 and the fit "diverged". Those rows carry flipped
-    # labels, so a model that learned from them would be wrong on every row.
-    rng = np.random.default_rng(0)
-    X = rng.choice([-1.0, 1.0], size=(40, 4))
-    y = (X[:, -1] > 0).astype(int)
-    X2, y2 = np.vstack([X, X]), np.concatenate([y, 1 - y])
+    # Half the rows weigh 0: in 30 epochs of 20 shuffled batches of 4, some batches hold only
+    # such rows (about 6 % of them), where the per-batch ratio sum(w l) / sum(w) was 0/0 and the
+    # fit "diverged". Those rows carry flipped labels: a model that learned from them would be
+    # wrong on every row.
+    X, y, X2, y2 = _flipped_copies(40)
     w = np.r_[np.ones(40), np.zeros(40)]
     params = dict(max_epochs=30, batch_size=4, random_state=0)
     clf = _make(cls, **params).fit(X2, y2, sample_weight=w)
