@@ -212,11 +212,12 @@ def _table(variable, parents, rows, table, default, line, variables):
             raise ValueError(f"BIF line {line}: probability of undeclared variable {node!r}.")
     # A repeated name would give the table two axes for one variable (numpy then fails with
     # "axes don't match array" far from the file).
-    for node in [variable, *parents]:
-        if [variable, *parents].count(node) > 1:
-            raise ValueError(
-                f"BIF line {line}: {node!r} appears twice in the probability of {variable!r}."
-            )
+    names = [variable, *parents]
+    repeated = next((node for node in names if names.count(node) > 1), None)
+    if repeated is not None:
+        raise ValueError(
+            f"BIF line {line}: {repeated!r} appears twice in the probability of {variable!r}."
+        )
     states = variables[variable]
     shape = tuple(len(variables[p]) for p in parents) + (len(states),)
     values = np.full(shape, np.nan)

@@ -318,14 +318,14 @@ class VAE(
         X = self._validate(X)
         module = self._module64()
         Xs = self._to_scaled_tensor(X)
-        if self.net_.module_.likelihood == "bernoulli":
+        if module.likelihood == "bernoulli":
             Xs = Xs.clamp(0.0, 1.0)
         eps = nets.row_normal(
             X, self.n_importance_samples, module.latent_dim, _SCORE_SEED, Xs.dtype, Xs.device
         )
         with torch.no_grad():
             bound = nets.as_numpy(nets.importance_weighted_bound(module, Xs, eps))
-        if self.net_.module_.likelihood == "gaussian":
+        if module.likelihood == "gaussian":
             bound += self._log_jacobian()
         return nets.finite_scores(bound, X, type(self).__name__)
 
@@ -353,7 +353,7 @@ class VAE(
         with torch.no_grad():
             z = module.prior.sample(n_samples, generator, like=p)
             out = module.decode(z, labels)
-            if self.net_.module_.likelihood == "bernoulli":
+            if module.likelihood == "bernoulli":
                 # images: the decoder's mean (pixel probabilities), as is customary
                 return module.mean(out)
             mean, logvar = module.decoder_params(out)
